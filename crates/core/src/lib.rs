@@ -1,0 +1,14 @@
+//! vectorxlite-core: the VectorXLite engine on SQLite + the vectorlite HNSW extension.
+//! Public surface: docs/dev/core-api.md. Design: docs/engine.md.
+
+mod engine;
+mod error;
+mod types;
+
+pub use engine::Engine;
+pub use error::{Error, ErrorCode, Result};
+pub use types::{
+    CollectionConfig, CollectionInfo, Distance, ImportSummary, IndexProgress, NewPoint,
+    OpenOptions, RebuildReason, SearchHit, SearchQuery, SnapshotFileInfo, SnapshotFileType,
+    SnapshotMetadata, StoredPoint, Value,
+};
