@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { VectorXLite, VectorXLiteError } from '../../src/index.js';
+import {
+  SUPPORTED_PLATFORMS,
+  currentTarget,
+  loadAddon,
+  native,
+  platformTarget,
+  vectorlitePath,
+  type NativeHandle,
+} from '../../src/embedded/native.js';
+
+const unsupported: Array<[string, string, boolean]> = [
+  ['freebsd', 'x64', false],
+  ['linux', 'arm64', false],
+  ['win32', 'ia32', false],
+  ['linux', 'x64', true],
+];
+
+for (const [platform, arch, musl] of unsupported) {
+  const name = `${platform}-${arch}${musl ? '-musl' : ''}`;
+  test(`an unsupported platform (${name}) is named with the supported ones`, (t) => {
+    const error = t.throws(() => platformTarget(platform, arch, musl), { instanceOf: VectorXLiteError });
+    t.is(error?.code, 'FAILED_PRECONDITION');
+    t.true(error?.message.includes(name), error?.message);
+    for (const supported of SUPPORTED_PLATFORMS) t.true(error?.message.includes(supported), `${supported} listed`);
+  });
+}
+
+test('supported platforms map to their napi-rs target names', (t) => {
+  t.is(platformTarget('linux', 'x64'), 'linux-x64-gnu');
+  t.is(platformTarget('darwin', 'x64'), 'darwin-x64');
+  t.is(platformTarget('darwin', 'arm64'), 'darwin-arm64');
+  t.is(platformTarget('win32', 'x64'), 'win32-x64-msvc');
+});
+
+test('the addon loads and exports every database function', (t) => {
+  const addon = native();
+  for (const name of ['open', 'createCollection', 'insert', 'insertBatch', 'search', 'get', 'delete', 'close']) {
+    t.is(typeof (addon as unknown as Record<string, unknown>)[name], 'function', name);
+  }
+});
+
+test('a missing addon says which files were looked for and how to build one', async (t) => {
+  const emptyRoot = await mkdtemp(join(tmpdir(), 'vxl-loader-'));
+  t.teardown(() => rm(emptyRoot, { recursive: true, force: true }));
+  const error = t.throws(() => loadAddon(currentTarget(), emptyRoot), { instanceOf: VectorXLiteError });
+  t.is(error?.code, 'FAILED_PRECONDITION');
+  t.regex(error?.message ?? '', /vectorxlite-linux-x64-gnu|vectorxlite-darwin|vectorxlite-win32/);
+  t.true(error?.message.includes('npm run build:native'), error?.message);
+});
+
+test('the vectorlite extension resolves from npm to a file on disk', (t) => {
+  const path = vectorlitePath();
+  const suffix = { linux: '.so', darwin: '.dylib', win32: '.dll' }[process.platform as string] ?? '';
+  t.true(existsSync(path + suffix), `${path}${suffix} exists`);
+});
+
+test('the addon rejects an object it did not create as a handle, without crashing', (t) => {
+  const error = t.throws(() => native().close({} as NativeHandle));
+  t.is((error as { code?: string } | undefined)?.code, 'INVALID_ARGUMENT');
+});
+
+test('open rejects an empty path with INVALID_ARGUMENT', async (t) => {
+  await t.throwsAsync(VectorXLite.open(''), { instanceOf: VectorXLiteError, code: 'INVALID_ARGUMENT' });
+});

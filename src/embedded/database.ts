@@ -1,0 +1,170 @@
+/**
+ * VectorXLite, the embedded API (issue 2): a database in this process, backed by the Rust
+ * engine through the native addon. Every method validates its arguments up front, then
+ * runs on the libuv thread pool and resolves when the engine is done; the event loop never
+ * waits on SQLite. Mirrors crates/node/src/database.rs.
+ */
+import { VectorXLiteError, isErrorCode } from '../errors.js';
+import { native, vectorlitePath, type NativeAddon, type NativeHandle } from './native.js';
+import type {
+  BatchPoint,
+  CollectionInfo,
+  CreateCollectionOptions,
+  DeleteOptions,
+  ImportResult,
+  InsertOptions,
+  OpenOptions,
+  Point,
+  SearchOptions,
+  SearchResult,
+  SnapshotMetadata,
+} from './types.js';
+import {
+  validateBatchPoints,
+  validateCollectionOptions,
+  validateDeleteOptions,
+  validateId,
+  validateInsertOptions,
+  validateName,
+  validateOpenOptions,
+  validatePath,
+  validateSearchOptions,
+} from './validate.js';
+
+/** The addon rejects with Errors carrying a `code`; callers get the one VectorXLiteError type. */
+function fromNative(error: unknown): VectorXLiteError {
+  if (error instanceof VectorXLiteError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return new VectorXLiteError(isErrorCode(code) ? code : 'INTERNAL', message, { cause: error });
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw fromNative(error);
+  }
+}
+
+export class VectorXLite {
+  readonly #addon: NativeAddon;
+  /** Undefined once close() has been called. */
+  #handle: NativeHandle | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(addon: NativeAddon, handle: NativeHandle) {
+    this.#addon = addon;
+    this.#handle = handle;
+  }
+
+  /** Opens (or creates) the database at `path`, or an in-memory one for ':memory:'. */
+  static async open(path: string, options?: OpenOptions): Promise<VectorXLite> {
+    const file = validatePath(path, 'path');
+    const { defaultEf, onProgress } = validateOpenOptions(options);
+    const addon = native();
+    const handle = await call(() => addon.open(file, { vectorlitePath: vectorlitePath(), defaultEf, onProgress }));
+    return new VectorXLite(addon, handle);
+  }
+
+  /** The live handle, or CLOSED. */
+  #open(): NativeHandle {
+    if (this.#handle === undefined) {
+      throw new VectorXLiteError('CLOSED', 'the database is closed; open it again with VectorXLite.open().');
+    }
+    return this.#handle;
+  }
+
+  async createCollection(options: CreateCollectionOptions): Promise<void> {
+    const handle = this.#open();
+    const config = validateCollectionOptions(options);
+    await call(() => this.#addon.createCollection(handle, config));
+  }
+
+  async collectionExists(name: string): Promise<boolean> {
+    const handle = this.#open();
+    const checked = validateName(name);
+    return call(() => this.#addon.collectionExists(handle, checked));
+  }
+
+  /** Every collection, sorted by name. */
+  async listCollections(): Promise<CollectionInfo[]> {
+    const handle = this.#open();
+    return call(() => this.#addon.listCollections(handle));
+  }
+
+  async collectionInfo(name: string): Promise<CollectionInfo> {
+    const handle = this.#open();
+    const checked = validateName(name);
+    return call(() => this.#addon.collectionInfo(handle, checked));
+  }
+
+  async insert(options: InsertOptions): Promise<void> {
+    const handle = this.#open();
+    const point = validateInsertOptions(options);
+    await call(() => this.#addon.insert(handle, point));
+  }
+
+  /** Inserts every point in one transaction: all of them, or none when one is rejected. */
+  async insertBatch(collection: string, points: BatchPoint[]): Promise<void> {
+    const handle = this.#open();
+    const name = validateName(collection);
+    const checked = validateBatchPoints(points);
+    await call(() => this.#addon.insertBatch(handle, name, checked));
+  }
+
+  /** The nearest points first. */
+  async search(options: SearchOptions): Promise<SearchResult[]> {
+    const handle = this.#open();
+    const query = validateSearchOptions(options);
+    return call(() => this.#addon.search(handle, query));
+  }
+
+  /** The point with its vector and payload, or null when there is none with that id. */
+  async get(collection: string, id: number): Promise<Point | null> {
+    const handle = this.#open();
+    const name = validateName(collection);
+    const checked = validateId(id);
+    return call(() => this.#addon.get(handle, name, checked));
+  }
+
+  /** Removes payload row, stored vector and index entry together; true if the point existed. */
+  async delete(options: DeleteOptions): Promise<boolean> {
+    const handle = this.#open();
+    const { collection, id } = validateDeleteOptions(options);
+    return call(() => this.#addon.delete(handle, collection, id));
+  }
+
+  async deleteCollection(name: string): Promise<void> {
+    const handle = this.#open();
+    const checked = validateName(name);
+    await call(() => this.#addon.deleteCollection(handle, checked));
+  }
+
+  /** Writes a consistent copy of the database to one file (docs/snapshot-format.md). */
+  async exportSnapshot(filePath: string): Promise<SnapshotMetadata> {
+    const handle = this.#open();
+    const path = validatePath(filePath, 'snapshot path');
+    return call(() => this.#addon.exportSnapshot(handle, path));
+  }
+
+  /** Verifies a snapshot file, then replaces this database with it; a failure changes nothing. */
+  async importSnapshot(filePath: string): Promise<ImportResult> {
+    const handle = this.#open();
+    const path = validatePath(filePath, 'snapshot path');
+    return call(() => this.#addon.importSnapshot(handle, path));
+  }
+
+  /**
+   * Persists the index and releases the database. Idempotent: later calls return the
+   * first call's outcome; every other method then rejects with CLOSED.
+   */
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      const handle = this.#open();
+      this.#handle = undefined;
+      this.#closing = call(() => this.#addon.close(handle));
+    }
+    return this.#closing;
+  }
+}

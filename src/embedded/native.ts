@@ -1,0 +1,195 @@
+/**
+ * The only module that loads the native addon (crates/node) and the vectorlite extension.
+ * Both are found at run time for the current platform; an unsupported platform gets a
+ * VectorXLiteError naming it and the supported ones instead of a bare "Cannot find module".
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VectorXLiteError } from '../errors.js';
+import type {
+  CollectionInfo,
+  Distance,
+  ImportResult,
+  IndexProgress,
+  Point,
+  SearchResult,
+  SnapshotMetadata,
+} from './types.js';
+
+/** Platforms with a prebuilt addon and a vectorlite binary, in napi-rs naming. */
+export const SUPPORTED_PLATFORMS = ['linux-x64-gnu', 'darwin-x64', 'darwin-arm64', 'win32-x64-msvc'] as const;
+export type PlatformTarget = (typeof SUPPORTED_PLATFORMS)[number];
+
+const TARGETS: Record<string, PlatformTarget> = {
+  'linux-x64': 'linux-x64-gnu',
+  'darwin-x64': 'darwin-x64',
+  'darwin-arm64': 'darwin-arm64',
+  'win32-x64': 'win32-x64-msvc',
+};
+
+/**
+ * The napi-rs target name for a platform (process.platform, process.arch), or a
+ * FAILED_PRECONDITION error naming it and the supported ones. `musl` marks a Linux without
+ * glibc, which vectorlite ships no binary for.
+ */
+export function platformTarget(platform: string, arch: string, musl = false): PlatformTarget {
+  const target = musl ? undefined : TARGETS[`${platform}-${arch}`];
+  if (target === undefined) {
+    const name = `${platform}-${arch}${musl ? '-musl' : ''}`;
+    throw new VectorXLiteError(
+      'FAILED_PRECONDITION',
+      `VectorXLite does not support the platform ${name}: it runs on ${SUPPORTED_PLATFORMS.join(', ')}.`,
+    );
+  }
+  return target;
+}
+
+/** The npm package holding the prebuilt addon for a target (napi-rs layout, see npm/). */
+export function platformPackageName(target: PlatformTarget): string {
+  return `vectorxlite-${target}`;
+}
+
+/** The addon file name, both in the platform package and in a local build at the package root. */
+export function addonFileName(target: PlatformTarget): string {
+  return `vectorxlite.${target}.node`;
+}
+
+/** True on a Linux whose C library is not glibc (Node's report names glibc when it is). */
+function isMusl(): boolean {
+  if (process.platform !== 'linux') return false;
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime === undefined;
+}
+
+export function currentTarget(): PlatformTarget {
+  return platformTarget(process.platform, process.arch, isMusl());
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The package root: the nearest folder above this module holding package.json. It is
+ * two levels up from src/embedded (tsx) and three from dist/src/embedded (compiled).
+ */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new VectorXLiteError('INTERNAL', `no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** An opaque handle to an open engine; only the addon can make or read one. */
+export type NativeHandle = { readonly __brand: 'VectorXLiteNativeHandle' };
+
+export interface NativeOpenOptions {
+  vectorlitePath: string;
+  defaultEf?: number;
+  onProgress?: (progress: IndexProgress) => void;
+}
+
+export interface NativeCollectionConfig {
+  name: string;
+  dimension: number;
+  distance: Distance;
+  payloadSchema?: string;
+  maxElements?: number;
+  hnsw?: { m?: number; efConstruction?: number };
+}
+
+export interface NativePoint {
+  id: number;
+  vector: Float32Array;
+  payloadInsertQuery?: string;
+}
+
+export interface NativeSearchQuery {
+  collection: string;
+  vector: Float32Array;
+  topK: number;
+  payloadSearchQuery?: string;
+  ef?: number;
+}
+
+/**
+ * The functions crates/node/src/database.rs exports. Each returns a Promise settled from
+ * the libuv thread pool; arguments are already validated and converted (vectors are
+ * Float32Array). Rejections are Errors with a `code` from src/errors.ts.
+ */
+export interface NativeAddon {
+  open(path: string, options: NativeOpenOptions): Promise<NativeHandle>;
+  createCollection(handle: NativeHandle, config: NativeCollectionConfig): Promise<void>;
+  collectionExists(handle: NativeHandle, name: string): Promise<boolean>;
+  listCollections(handle: NativeHandle): Promise<CollectionInfo[]>;
+  collectionInfo(handle: NativeHandle, name: string): Promise<CollectionInfo>;
+  insert(handle: NativeHandle, options: NativePoint & { collection: string }): Promise<void>;
+  insertBatch(handle: NativeHandle, collection: string, points: NativePoint[]): Promise<void>;
+  search(handle: NativeHandle, query: NativeSearchQuery): Promise<SearchResult[]>;
+  get(handle: NativeHandle, collection: string, id: number): Promise<Point | null>;
+  delete(handle: NativeHandle, collection: string, id: number): Promise<boolean>;
+  deleteCollection(handle: NativeHandle, name: string): Promise<void>;
+  exportSnapshot(handle: NativeHandle, path: string): Promise<SnapshotMetadata>;
+  importSnapshot(handle: NativeHandle, path: string): Promise<ImportResult>;
+  close(handle: NativeHandle): Promise<void>;
+}
+
+function isModuleNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND';
+}
+
+/**
+ * Loads the addon for `target`: the platform package first (an npm install of a release),
+ * then a local build at the package root (`npm run build:native`, or `npm ci` from a clone).
+ */
+export function loadAddon(target: PlatformTarget, root = packageRoot()): NativeAddon {
+  const local = join(root, addonFileName(target));
+  const candidates = [platformPackageName(target), local];
+  for (const candidate of candidates) {
+    if (candidate === local && !existsSync(local)) continue;
+    try {
+      return require(candidate) as NativeAddon;
+    } catch (error) {
+      if (candidate !== local && isModuleNotFound(error)) continue;
+      throw new VectorXLiteError('INTERNAL', `the VectorXLite native addon ${candidate} failed to load: ${String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+  throw new VectorXLiteError(
+    'FAILED_PRECONDITION',
+    `the VectorXLite native addon for ${target} is not installed: neither the package ${platformPackageName(target)} ` +
+      `nor ${local} exists. Build it from source with "npm run build:native" (needs Rust; see docs/addon.md).`,
+  );
+}
+
+let addon: NativeAddon | undefined;
+
+/** The addon for this platform, loaded on first use so that importing the package never fails. */
+export function native(): NativeAddon {
+  addon ??= loadAddon(currentTarget());
+  return addon;
+}
+
+let extensionPath: string | undefined;
+
+/** The vectorlite shared library (without its file extension, as SQLite accepts it) from npm. */
+export function vectorlitePath(): string {
+  if (extensionPath !== undefined) return extensionPath;
+  const target = currentTarget();
+  try {
+    const vectorlite = require('vectorlite') as { vectorlitePath(): string };
+    extensionPath = vectorlite.vectorlitePath();
+  } catch (error) {
+    throw new VectorXLiteError(
+      'FAILED_PRECONDITION',
+      `the vectorlite extension for ${target} is not installed (npm package vectorlite and its platform package): ` +
+        `reinstall with "npm ci". ${String(error)}`,
+      { cause: error },
+    );
+  }
+  return extensionPath;
+}
