@@ -1,0 +1,346 @@
+/**
+ * The one driver of a Raft node: feeds ticks, messages and requests into the consensus and
+ * carries out each Ready in protocol order — persist (snapshot, hard state, entries), send,
+ * apply, answer reads — then advance(). The simulator and the real runtime both use it; only
+ * the seams (stores, transport, state machine) and who calls tick() differ.
+ *
+ * Inputs are queued and fed to the consensus between Ready batches, never while one is being
+ * carried out, so a Ready always describes a consistent state.
+ */
+import { VectorXLiteError } from '../../src/errors.js';
+import type { StateMachine } from '../state-machine/types.js';
+import type { HardStateStore, LogStore, SnapshotStore } from '../storage/types.js';
+import type { Transport } from '../transport/types.js';
+import { NotLeaderError } from './errors.js';
+import { decodeMembership, EMPTY_MEMBERSHIP, encodeMembership, type ConfigChange } from './membership.js';
+import { DEFAULT_RAFT_CONFIG, Raft, type RaftConfig, type Ready, type Status } from './raft.js';
+import type { HardState, LogEntry, Membership, Message, NodeId, RandomSource, Snapshot } from './types.js';
+
+export interface RaftStores {
+  log: LogStore;
+  hardState: HardStateStore;
+  snapshots: SnapshotStore;
+}
+
+export interface DriverOptions<Result> {
+  id: NodeId;
+  random: RandomSource;
+  stores: RaftStores;
+  transport: Transport;
+  stateMachine: StateMachine<Result>;
+  /** Consensus tuning; defaults in DEFAULT_RAFT_CONFIG. */
+  raft?: Partial<Omit<RaftConfig, 'id' | 'random'>>;
+  /** Take a state machine snapshot and compact the log after this many applied entries. */
+  snapshotThreshold: number;
+  /** Entries kept before a snapshot's index, so slightly lagging followers need no snapshot. */
+  snapshotTrailing: number;
+  /** The first configuration, written only when every store is empty (a new cluster's first node(s)). */
+  bootstrap?: Membership;
+  /** Called once if a store or the state machine fails; the driver has stopped by then. */
+  onFatal?: (error: unknown) => void;
+}
+
+export interface DurableState {
+  hardState: HardState;
+  snapshot: Snapshot | null;
+  entries: LogEntry[];
+}
+
+/**
+ * Reads what survived a restart and reconciles the stores (they are written one after another,
+ * so a crash can leave them a step apart): log entries the snapshot covers are ignored, a log
+ * that does not continue the snapshot is discarded, and with nothing stored at all `bootstrap`
+ * (if given) becomes the config entry at index 1.
+ */
+export function loadDurableState(stores: RaftStores, bootstrap?: Membership): DurableState {
+  const snapshot = stores.snapshots.load();
+  let hardState = stores.hardState.load();
+  if (hardState === null && snapshot === null && stores.log.lastIndex() === 0 && bootstrap) {
+    hardState = { term: 1, vote: null, commit: 0 };
+    stores.hardState.save(hardState);
+    stores.log.append([{ index: 1, term: 1, type: 'config', data: encodeMembership(bootstrap) }]);
+  }
+  hardState ??= { term: 0, vote: null, commit: 0 };
+  const first = stores.log.firstIndex();
+  const last = stores.log.lastIndex();
+  let from = first;
+  if (snapshot !== null) {
+    const s = snapshot.meta;
+    const continues = first <= s.index + 1 && last >= s.index && (s.index < first || stores.log.entries(s.index, s.index)[0].term === s.term);
+    if (!continues) {
+      stores.log.reset(s.index);
+      return { hardState, snapshot, entries: [] };
+    }
+    from = s.index + 1;
+  }
+  return { hardState, snapshot, entries: last >= from ? stores.log.entries(from, last) : [] };
+}
+
+interface PendingProposal<Result> {
+  term: number;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingRead {
+  resolve: (index: number) => void;
+  reject: (error: unknown) => void;
+}
+
+export class RaftDriver<Result = unknown> {
+  private readonly raft: Raft;
+  private readonly opts: DriverOptions<Result>;
+  private inbox: Array<{ op: () => void; reject?: (error: unknown) => void }> = [];
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private proposals = new Map<number, PendingProposal<Result | undefined>>();
+  /** ReadIndex requests not yet confirmed by a quorum. */
+  private reads = new Map<number, PendingRead>();
+  /** Confirmed reads waiting for their index to be applied. */
+  private confirmedReads: Array<{ index: number; read: PendingRead }> = [];
+  private nextReadId = 1;
+  private appliedMembership: Membership;
+  private snapshotIndex: number;
+  private compactedIndex: number;
+
+  private constructor(opts: DriverOptions<Result>, raft: Raft, appliedMembership: Membership, snapshotIndex: number) {
+    this.opts = opts;
+    this.raft = raft;
+    this.appliedMembership = appliedMembership;
+    this.snapshotIndex = snapshotIndex;
+    this.compactedIndex = snapshotIndex;
+  }
+
+  /** Loads durable state, brings the state machine up to its snapshot, and starts taking messages. */
+  static async open<Result>(opts: DriverOptions<Result>): Promise<RaftDriver<Result>> {
+    const durable = loadDurableState(opts.stores, opts.bootstrap);
+    const sm = opts.stateMachine;
+    let applied = await sm.appliedIndex();
+    const snap = durable.snapshot;
+    if (snap !== null && applied < snap.meta.index) {
+      await sm.restore(snap);
+      applied = snap.meta.index;
+    }
+    let membership = snap?.meta.membership ?? EMPTY_MEMBERSHIP;
+    for (const e of durable.entries) if (e.index <= applied && e.type === 'config') membership = decodeMembership(e.data);
+    const raft = new Raft({ ...DEFAULT_RAFT_CONFIG, ...opts.raft, id: opts.id, random: opts.random }, { ...durable, applied });
+    const driver = new RaftDriver(opts, raft, membership, snap?.meta.index ?? 0);
+    opts.transport.onMessage((m) => driver.receive(m));
+    driver.kick();
+    return driver;
+  }
+
+  // ---- inputs ----
+
+  tick(): void {
+    this.enqueue(() => this.raft.tick());
+  }
+
+  receive(message: Message): void {
+    this.enqueue(() => this.raft.step(message));
+  }
+
+  /** Resolves with the state machine's result once the command is applied here; rejects with NotLeaderError if it is not taken or lost. */
+  propose(data: Uint8Array): Promise<Result> {
+    return new Promise<Result | undefined>((resolve, reject) => {
+      this.enqueue(() => this.track(() => this.raft.propose(data), resolve, reject), reject);
+    }) as Promise<Result>;
+  }
+
+  /** Resolves once the configuration entry is applied here (it took effect when appended). */
+  changeMembership(change: ConfigChange): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.enqueue(() => this.track(() => this.raft.proposeConfigChange(change), () => resolve(), reject), reject);
+    });
+  }
+
+  /** Starts a leadership transfer; resolves when it has started (not when it has finished). */
+  transferLeadership(to: NodeId): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.enqueue(() => {
+        try {
+          this.raft.transferLeadership(to);
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      }, reject);
+    });
+  }
+
+  /** Linearizable read barrier (§6.4): resolves with an index once it is applied here; read local state then. */
+  readIndex(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.enqueue(() => {
+        const id = this.nextReadId++;
+        try {
+          this.raft.readIndex(id);
+          this.reads.set(id, { resolve, reject });
+        } catch (error) {
+          reject(error);
+        }
+      }, reject);
+    });
+  }
+
+  status(): Status {
+    return this.raft.status();
+  }
+
+  termAt(index: number): number | undefined {
+    return this.raft.termAt(index);
+  }
+
+  entryAt(index: number): LogEntry | undefined {
+    return this.raft.entryAt(index);
+  }
+
+  /** Resolves when every queued input has been handled and no Ready is pending. */
+  async settle(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  /** Stops the driver: queued and pending requests are rejected with CLOSED. Idempotent. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    await this.settle();
+    this.stop(new VectorXLiteError('CLOSED', 'the Raft node was closed'));
+    await this.opts.transport.close();
+  }
+
+  // ---- the loop ----
+
+  private enqueue(op: () => void, reject?: (error: unknown) => void): void {
+    if (this.stopped) {
+      reject?.(new VectorXLiteError('CLOSED', 'the Raft node is stopped'));
+      return;
+    }
+    this.inbox.push({ op, reject });
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running !== null || this.stopped) return;
+    this.running = this.run()
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.running = null;
+        if (this.inbox.length > 0) this.kick();
+      });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      while (this.inbox.length > 0) this.inbox.shift()!.op();
+      if (!this.raft.hasReady()) return;
+      const rd = this.raft.ready();
+      await this.handleReady(rd);
+      this.raft.advance(rd);
+      await this.maybeSnapshot();
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    const { stores, transport, stateMachine } = this.opts;
+    if (rd.softState !== null && rd.softState.role !== 'leader') {
+      // Unconfirmed reads will never be confirmed by this term's leadership.
+      for (const read of this.reads.values()) read.reject(new NotLeaderError(rd.softState.leaderId, 'leadership was lost before the read was confirmed'));
+      this.reads.clear();
+    }
+    if (rd.membership !== null) transport.setMembers(rd.membership.members);
+    if (rd.snapshot !== null) {
+      const meta = rd.snapshot.meta;
+      stores.snapshots.save(rd.snapshot);
+      stores.log.reset(meta.index);
+      await stateMachine.restore(rd.snapshot);
+      this.appliedMembership = meta.membership;
+      this.snapshotIndex = meta.index;
+      this.compactedIndex = meta.index;
+      for (const [index, p] of this.proposals) {
+        if (index > meta.index) continue;
+        // The snapshot may or may not include the command: its outcome is unknown.
+        p.reject(new NotLeaderError(this.raft.status().leaderId, 'the proposal was overtaken by a snapshot; its outcome is unknown'));
+        this.proposals.delete(index);
+      }
+    }
+    if (rd.hardState !== null) stores.hardState.save(rd.hardState);
+    if (rd.entries.length > 0) stores.log.append(rd.entries);
+    for (const m of rd.messages) transport.send(m);
+    for (const entry of rd.committedEntries) {
+      const result = await stateMachine.apply(entry);
+      if (entry.type === 'config') this.appliedMembership = decodeMembership(entry.data);
+      this.settleProposal(entry, result);
+    }
+    for (const rs of rd.readStates) {
+      const read = this.reads.get(rs.requestId);
+      if (!read) continue;
+      this.reads.delete(rs.requestId);
+      this.confirmedReads.push({ index: rs.index, read });
+    }
+    const applied = rd.snapshot?.meta.index ?? 0;
+    this.releaseReads(Math.max(applied, rd.committedEntries.at(-1)?.index ?? 0, this.raft.status().applied));
+  }
+
+  private settleProposal(entry: LogEntry, result: Result): void {
+    const p = this.proposals.get(entry.index);
+    if (!p) return;
+    this.proposals.delete(entry.index);
+    if (p.term === entry.term) p.resolve(result);
+    else p.reject(new NotLeaderError(this.raft.status().leaderId, 'the proposal was lost in a leader change'));
+  }
+
+  private releaseReads(applied: number): void {
+    if (this.confirmedReads.length === 0) return;
+    const waiting: typeof this.confirmedReads = [];
+    for (const c of this.confirmedReads) {
+      if (c.index <= applied) c.read.resolve(c.index);
+      else waiting.push(c);
+    }
+    this.confirmedReads = waiting;
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const applied = this.raft.status().applied;
+    if (applied - this.snapshotIndex < this.opts.snapshotThreshold) return;
+    const term = this.raft.termAt(applied);
+    if (term === undefined) return;
+    const data = await this.opts.stateMachine.snapshot();
+    const snapshot: Snapshot = { meta: { index: applied, term, membership: this.appliedMembership }, data };
+    this.opts.stores.snapshots.save(snapshot);
+    const compactIndex = Math.max(this.compactedIndex, applied - this.opts.snapshotTrailing);
+    this.opts.stores.log.compact(compactIndex);
+    this.raft.compact(snapshot, compactIndex);
+    this.snapshotIndex = applied;
+    this.compactedIndex = compactIndex;
+  }
+
+  private track(
+    append: () => { index: number; term: number },
+    resolve: (result: Result | undefined) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    try {
+      const { index, term } = append();
+      this.proposals.set(index, { term, resolve, reject });
+    } catch (error) {
+      reject(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.stop(new VectorXLiteError('UNAVAILABLE', 'the Raft node stopped after a storage or state machine failure', { cause: error }));
+    this.opts.onFatal?.(error);
+  }
+
+  private stop(reason: VectorXLiteError): void {
+    this.stopped = true;
+    for (const queued of this.inbox) queued.reject?.(reason);
+    this.inbox = [];
+    for (const p of this.proposals.values()) p.reject(reason);
+    this.proposals.clear();
+    for (const r of this.reads.values()) r.reject(reason);
+    this.reads.clear();
+    for (const c of this.confirmedReads) c.read.reject(reason);
+    this.confirmedReads = [];
+  }
+}

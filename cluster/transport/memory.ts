@@ -1,0 +1,65 @@
+/**
+ * An in-process transport: nodes connected to one MemoryNetwork exchange messages through the
+ * event loop (each delivery is its own macrotask, like a socket read). No faults: the
+ * simulator has its own network for those.
+ */
+import type { Member, Message, NodeId } from '../consensus/types.js';
+import type { MessageHandler, Transport } from './types.js';
+
+export class MemoryNetwork {
+  private readonly nodes = new Map<NodeId, MemoryTransport>();
+
+  connect(id: NodeId): MemoryTransport {
+    const transport = new MemoryTransport(this, id);
+    this.nodes.set(id, transport);
+    return transport;
+  }
+
+  deliver(message: Message): void {
+    const target = this.nodes.get(message.to);
+    if (target) setImmediate(() => target.receive(message));
+  }
+
+  disconnect(id: NodeId, transport: MemoryTransport): void {
+    if (this.nodes.get(id) === transport) this.nodes.delete(id);
+  }
+}
+
+export class MemoryTransport implements Transport {
+  private handler: MessageHandler | null = null;
+  private closed = false;
+  private members = new Set<NodeId>();
+
+  constructor(
+    private readonly network: MemoryNetwork,
+    readonly id: NodeId,
+  ) {}
+
+  send(message: Message): void {
+    if (this.closed) return;
+    this.network.deliver(message);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  setMembers(members: Member[]): void {
+    this.members = new Set(members.map((m) => m.id));
+  }
+
+  /** Ids this transport currently knows addresses for. */
+  knownMembers(): NodeId[] {
+    return [...this.members];
+  }
+
+  receive(message: Message): void {
+    if (!this.closed && this.handler) this.handler(message);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.network.disconnect(this.id, this);
+  }
+}
