@@ -1,0 +1,119 @@
+/**
+ * Embedded benchmark (issue 2): insertBatch throughput, then search QPS and recall@10 at
+ * several ef values, for this package and for raw vectorlite through better-sqlite3 on the
+ * same data with the same M, efConstruction and ef. Prints a table with ours/baseline
+ * ratios and writes the same numbers as JSON.
+ *
+ * npm run bench                      full run: 100,000 × 128-dim, writes bench/results/embedded.json
+ * BENCH_N=5000 npm run bench         quick check; writes to the OS temp dir unless BENCH_OUT is set
+ * Other knobs: BENCH_QUERIES, BENCH_EF (comma-separated), BENCH_BATCH, BENCH_OUT.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cosineGroundTruth, meanRecall, randomVectors } from './lib/data.js';
+import { openRawVectorlite, openVectorXLite, type BenchEngine, type HnswParameters } from './lib/engines.js';
+import { formatTable, machineInfo } from './lib/report.js';
+
+const FULL_N = 100_000;
+const n = Number(process.env.BENCH_N ?? FULL_N);
+const queryCount = Number(process.env.BENCH_QUERIES ?? 200);
+const batchSize = Number(process.env.BENCH_BATCH ?? 1_000);
+const efValues = (process.env.BENCH_EF ?? '64,256,1536').split(',').map(Number);
+const topK = 10;
+const seeds = { data: 1, queries: 2 };
+const params: HnswParameters = { dimension: 128, maxElements: n, m: 16, efConstruction: 200 };
+const output =
+  process.env.BENCH_OUT ??
+  (n === FULL_N ? fileURLToPath(new URL('results/embedded.json', import.meta.url)) : join(tmpdir(), `vectorxlite-bench-n${n}.json`));
+
+interface SearchRun {
+  qps: number;
+  recall: number;
+}
+
+interface EngineResult {
+  insertSeconds: number;
+  insertsPerSecond: number;
+  search: Record<number, SearchRun>;
+}
+
+async function measure(engine: BenchEngine, vectors: Float32Array[], queries: Float32Array[], truth: number[][]): Promise<EngineResult> {
+  const insertStart = performance.now();
+  await engine.insertAll(vectors, batchSize);
+  const insertSeconds = (performance.now() - insertStart) / 1000;
+  console.error(`${engine.name}: inserted ${vectors.length} in ${insertSeconds.toFixed(1)} s`);
+
+  const search: Record<number, SearchRun> = {};
+  for (const ef of efValues) {
+    // One untimed pass warms caches, so neither engine pays for being first.
+    for (const query of queries.slice(0, 10)) await engine.search(query, topK, ef);
+    const found: number[][] = [];
+    const start = performance.now();
+    for (const query of queries) found.push(await engine.search(query, topK, ef));
+    const seconds = (performance.now() - start) / 1000;
+    search[ef] = { qps: queries.length / seconds, recall: meanRecall(found, truth) };
+    console.error(`${engine.name}: ef=${ef} qps=${search[ef]!.qps.toFixed(1)} recall=${search[ef]!.recall.toFixed(3)}`);
+  }
+  return { insertSeconds, insertsPerSecond: vectors.length / insertSeconds, search };
+}
+
+async function run(open: (dir: string, params: HnswParameters) => Promise<BenchEngine>, vectors: Float32Array[], queries: Float32Array[], truth: number[][]) {
+  const dir = await mkdtemp(join(tmpdir(), 'vectorxlite-bench-'));
+  try {
+    const engine = await open(dir, params);
+    try {
+      return await measure(engine, vectors, queries, truth);
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const vectors = randomVectors(n, params.dimension, seeds.data);
+const queries = randomVectors(queryCount, params.dimension, seeds.queries);
+console.error(`ground truth: brute force over ${n} vectors for ${queryCount} queries`);
+const truth = cosineGroundTruth(vectors, queries, topK);
+
+const ours = await run(openVectorXLite, vectors, queries, truth);
+const baseline = await run(openRawVectorlite, vectors, queries, truth);
+
+const ratio = (a: number, b: number) => a / b;
+const fixed = (x: number, digits: number) => x.toFixed(digits);
+const rows = [
+  ['insertBatch (vectors/s)', fixed(ours.insertsPerSecond, 0), fixed(baseline.insertsPerSecond, 0), fixed(ratio(ours.insertsPerSecond, baseline.insertsPerSecond), 3)],
+  ...efValues.flatMap((ef) => [
+    [`search ef=${ef} (QPS)`, fixed(ours.search[ef]!.qps, 1), fixed(baseline.search[ef]!.qps, 1), fixed(ratio(ours.search[ef]!.qps, baseline.search[ef]!.qps), 3)],
+    [`search ef=${ef} recall@${topK}`, fixed(ours.search[ef]!.recall, 4), fixed(baseline.search[ef]!.recall, 4), fixed(ratio(ours.search[ef]!.recall, baseline.search[ef]!.recall), 3)],
+  ]),
+];
+console.log(`VectorXLite embedded vs raw vectorlite: ${n} random ${params.dimension}-dim vectors, cosine, M=${params.m}, efConstruction=${params.efConstruction}, topK=${topK}, ${queryCount} queries`);
+console.log(formatTable(['metric', 'vectorxlite', 'vectorlite', 'ours/baseline'], rows));
+
+const report = {
+  benchmark: 'embedded',
+  date: new Date().toISOString(),
+  machine: machineInfo(),
+  parameters: { n, ...params, distance: 'cosine', topK, queries: queryCount, batchSize, efValues, seeds, storage: 'file database in a temp dir' },
+  baseline: 'vectorlite virtual table through better-sqlite3 (no payload table, no durable vector copy)',
+  results: {
+    insert: {
+      vectorxlite: { seconds: ours.insertSeconds, perSecond: ours.insertsPerSecond },
+      vectorlite: { seconds: baseline.insertSeconds, perSecond: baseline.insertsPerSecond },
+      ratio: ratio(ours.insertsPerSecond, baseline.insertsPerSecond),
+    },
+    search: efValues.map((ef) => ({
+      ef,
+      vectorxlite: ours.search[ef]!,
+      vectorlite: baseline.search[ef]!,
+      qpsRatio: ratio(ours.search[ef]!.qps, baseline.search[ef]!.qps),
+      recallRatio: ratio(ours.search[ef]!.recall, baseline.search[ef]!.recall),
+    })),
+  },
+  table: rows,
+};
+await writeFile(output, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`results written to ${output}`);
