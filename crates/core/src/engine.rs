@@ -1,62 +1,657 @@
-//! The engine: one SQLite connection per database, operations serialized on it.
+//! The engine: one SQLite connection per database owns the vectorlite indexes, and every
+//! operation runs under one mutex on it (vectorlite indexes live in the memory of the
+//! connection that built them, so a pool would return wrong results).
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use parking_lot::Mutex;
+use rusqlite::{Connection, LoadExtensionGuard, OpenFlags, TransactionBehavior};
+
+use crate::catalog::{self, Collection};
+use crate::digest;
+use crate::error::{Error, ErrorCode, Result};
+use crate::guard::{self, Policy};
+use crate::index::{self, IndexWriteError, Progress};
+use crate::names::{self, quote, vectors_table};
+use crate::payload;
+use crate::search::{self, Plan};
+use crate::snapshot;
 use crate::types::*;
+use crate::vector::{self, MAX_DIMENSION};
+
+/// Search breadth when neither the search nor OpenOptions gives one; see docs/engine.md
+/// for the measurement behind it.
+pub const DEFAULT_EF: u32 = 128;
+pub const DEFAULT_M: u32 = 16;
+pub const DEFAULT_EF_CONSTRUCTION: u32 = 200;
+/// Initial HNSW capacity when a collection gives none: hnswlib allocates the whole
+/// capacity up front, so it is sized to about 64 MiB of vectors, between these bounds.
+const DEFAULT_CAPACITY_MIN: u32 = 1024;
+const DEFAULT_CAPACITY_MAX: u32 = 100_000;
 
 pub struct Engine {
-    _private: (),
+    state: Mutex<Option<State>>,
 }
 
-fn not_yet() -> Error {
-    Error::internal("not implemented yet")
+struct Live {
+    c: Collection,
+    count: u64,
+}
+
+struct State {
+    conn: Connection,
+    /// `<db>.vxl/` for a file database; None for ":memory:".
+    index_dir: Option<PathBuf>,
+    collections: HashMap<String, Live>,
+    schema_version: i64,
+    /// The clean-close marker has been cleared in this session.
+    marked_dirty: bool,
+    default_ef: u32,
+    progress: Progress,
+}
+
+fn closed() -> Error {
+    Error::new(ErrorCode::Closed, "the database is closed")
+}
+
+fn key(name: &str) -> String {
+    name.to_ascii_lowercase()
 }
 
 impl Engine {
-    pub fn open(_path: &str, _options: OpenOptions) -> Result<Engine> {
-        Err(not_yet())
+    pub fn open(path: &str, options: OpenOptions) -> Result<Engine> {
+        if options.default_ef == Some(0) {
+            return Err(Error::invalid("defaultEf must be at least 1"));
+        }
+        let memory = path == ":memory:";
+        if path.is_empty() {
+            return Err(Error::invalid("database path must not be empty (use ':memory:' for an in-memory database)"));
+        }
+        let conn = if memory {
+            Connection::open_in_memory()
+        } else {
+            Connection::open(path)
+        }
+        .map_err(|e| Error::new(ErrorCode::IoError, format!("cannot open database {path}: {e}")))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        if !memory {
+            // WAL with FULL sync: a resolved write survives kill -9 and power loss.
+            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+                .map_err(|e| Error::new(ErrorCode::IoError, format!("cannot use database {path}: {e}")))?;
+            conn.execute_batch("PRAGMA synchronous = FULL")?;
+        }
+        // SAFETY: the library is vectorlite, named by the caller; loading is switched off
+        // again right after, so user SQL cannot load anything.
+        unsafe {
+            let _guard = LoadExtensionGuard::new(&conn)?;
+            conn.load_extension(&options.vectorlite_path, None).map_err(|e| {
+                Error::invalid(format!(
+                    "cannot load the vectorlite extension from {}: {e}",
+                    options.vectorlite_path.display()
+                ))
+            })?;
+        }
+        {
+            let tx = conn.unchecked_transaction()?;
+            catalog::ensure_schema(&tx)?;
+            tx.commit()?;
+        }
+        let index_dir = if memory {
+            None
+        } else {
+            let mut dir = std::fs::canonicalize(path)?.into_os_string();
+            dir.push(".vxl");
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir)?;
+            Some(dir)
+        };
+        let mut state = State {
+            conn,
+            index_dir,
+            collections: HashMap::new(),
+            schema_version: 0,
+            marked_dirty: false,
+            default_ef: options.default_ef.unwrap_or(DEFAULT_EF),
+            progress: options.progress,
+        };
+        state.load_collections()?;
+        state.schema_version = state.schema_version()?;
+        Ok(Engine { state: Mutex::new(Some(state)) })
     }
-    pub fn create_collection(&self, _config: &CollectionConfig) -> Result<()> {
-        Err(not_yet())
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
+        let mut guard = self.state.lock();
+        let state = guard.as_mut().ok_or_else(closed)?;
+        state.restore_emptied_indexes()?;
+        f(state)
     }
-    pub fn collection_exists(&self, _name: &str) -> Result<bool> {
-        Err(not_yet())
+
+    pub fn create_collection(&self, config: &CollectionConfig) -> Result<()> {
+        validate_config(config)?;
+        self.with(|s| s.create_collection(config))
     }
+
+    pub fn collection_exists(&self, name: &str) -> Result<bool> {
+        self.with(|s| Ok(s.collections.contains_key(&key(name))))
+    }
+
     pub fn list_collections(&self) -> Result<Vec<CollectionInfo>> {
-        Err(not_yet())
+        self.with(|s| {
+            let mut out: Vec<CollectionInfo> = s.collections.values().map(info).collect();
+            out.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(out)
+        })
     }
-    pub fn collection_info(&self, _name: &str) -> Result<CollectionInfo> {
-        Err(not_yet())
+
+    pub fn collection_info(&self, name: &str) -> Result<CollectionInfo> {
+        self.with(|s| s.live(name).map(info))
     }
-    pub fn insert(&self, _collection: &str, _point: &NewPoint) -> Result<()> {
-        Err(not_yet())
+
+    pub fn insert(&self, collection: &str, point: &NewPoint) -> Result<()> {
+        self.with(|s| s.insert(collection, std::slice::from_ref(point)))
     }
-    pub fn insert_batch(&self, _collection: &str, _points: &[NewPoint]) -> Result<()> {
-        Err(not_yet())
+
+    pub fn insert_batch(&self, collection: &str, points: &[NewPoint]) -> Result<()> {
+        self.with(|s| s.insert(collection, points))
     }
-    pub fn search(&self, _query: &SearchQuery) -> Result<Vec<SearchHit>> {
-        Err(not_yet())
+
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        if query.top_k == 0 {
+            return Err(Error::invalid("topK must be at least 1"));
+        }
+        if query.ef == Some(0) {
+            return Err(Error::invalid("ef must be at least 1"));
+        }
+        self.with(|s| s.search(query))
     }
-    pub fn get(&self, _collection: &str, _id: i64) -> Result<Option<StoredPoint>> {
-        Err(not_yet())
+
+    pub fn get(&self, collection: &str, id: i64) -> Result<Option<StoredPoint>> {
+        self.with(|s| {
+            let live = s.live(collection)?;
+            let blob: Option<Vec<u8>> = s
+                .conn
+                .prepare_cached(&format!("SELECT vector FROM {} WHERE id = ?1", quote(&vectors_table(&live.c.name))))?
+                .query_row([id], |r| r.get(0))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?;
+            match blob {
+                None => Ok(None),
+                Some(b) => Ok(Some(StoredPoint {
+                    id,
+                    vector: vector::from_blob(&b)?,
+                    payload: payload::get(&s.conn, &live.c.name, id)?,
+                })),
+            }
+        })
     }
-    pub fn delete(&self, _collection: &str, _id: i64) -> Result<bool> {
-        Err(not_yet())
+
+    pub fn delete(&self, collection: &str, id: i64) -> Result<bool> {
+        self.with(|s| s.delete(collection, id))
     }
-    pub fn delete_collection(&self, _name: &str) -> Result<()> {
-        Err(not_yet())
+
+    pub fn delete_collection(&self, name: &str) -> Result<()> {
+        self.with(|s| s.delete_collection(name))
     }
-    pub fn export_snapshot(&self, _dest: &Path) -> Result<SnapshotMetadata> {
-        Err(not_yet())
+
+    pub fn export_snapshot(&self, dest: &Path) -> Result<SnapshotMetadata> {
+        self.with(|s| s.export_snapshot(dest))
     }
-    pub fn import_snapshot(&self, _src: &Path) -> Result<ImportSummary> {
-        Err(not_yet())
+
+    pub fn import_snapshot(&self, src: &Path) -> Result<ImportSummary> {
+        self.with(|s| s.import_snapshot(src))
     }
+
     pub fn digest(&self) -> Result<String> {
-        Err(not_yet())
+        self.with(|s| {
+            let mut cs: Vec<Collection> = s.collections.values().map(|l| l.c.clone()).collect();
+            cs.sort_by(|a, b| a.name.cmp(&b.name));
+            digest::compute(&s.conn, &cs)
+        })
     }
+
+    /// Closes the connection, which makes vectorlite write each index file, then records
+    /// those files' checksums and the clean-close marker so the next open can trust them.
     pub fn close(&self) -> Result<()> {
-        Err(not_yet())
+        let Some(state) = self.state.lock().take() else {
+            return Ok(());
+        };
+        state.close()
     }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+fn info(l: &Live) -> CollectionInfo {
+    CollectionInfo {
+        name: l.c.name.clone(),
+        dimension: l.c.dimension,
+        distance: l.c.distance,
+        count: l.count,
+        max_elements: l.c.capacity as u64,
+    }
+}
+
+fn validate_config(c: &CollectionConfig) -> Result<()> {
+    names::validate_collection_name(&c.name)?;
+    if c.dimension == 0 || c.dimension > MAX_DIMENSION {
+        return Err(Error::invalid(format!(
+            "dimension must be between 1 and {MAX_DIMENSION}, got {}",
+            c.dimension
+        )));
+    }
+    if c.max_elements == Some(0) {
+        return Err(Error::invalid("maxElements must be at least 1"));
+    }
+    if let Some(m) = c.m {
+        if !(2..=256).contains(&m) {
+            return Err(Error::invalid(format!("hnsw.m must be between 2 and 256, got {m}")));
+        }
+    }
+    if c.ef_construction == Some(0) {
+        return Err(Error::invalid("hnsw.efConstruction must be at least 1"));
+    }
+    Ok(())
+}
+
+fn default_capacity(dimension: u32, m: u32) -> u32 {
+    let per_vector = dimension as u64 * 4 + m as u64 * 2 * 4 + 64;
+    ((64u64 << 20) / per_vector).clamp(DEFAULT_CAPACITY_MIN as u64, DEFAULT_CAPACITY_MAX as u64) as u32
+}
+
+impl State {
+    fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA schema_version", [], |r| r.get(0))?)
+    }
+
+    fn index_file(&self, name: &str) -> Option<PathBuf> {
+        self.index_dir.as_ref().map(|d| index::file_for(d, name))
+    }
+
+    fn live(&self, name: &str) -> Result<&Live> {
+        self.collections
+            .get(&key(name))
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("collection '{name}' does not exist")))
+    }
+
+    /// Creates every collection's index: loaded from its file when the last session closed
+    /// cleanly and the file is byte-for-byte the one it wrote, else rebuilt.
+    fn load_collections(&mut self) -> Result<()> {
+        let clean = catalog::clean_close(&self.conn)?;
+        self.collections.clear();
+        for c in catalog::load_all(&self.conn)? {
+            let file = self.index_file(&c.name);
+            let current = match (&file, &c.index_file) {
+                (Some(f), Some(recorded)) if clean && f.exists() => &snapshot::hash_file(f)? == recorded,
+                _ => false,
+            };
+            if current {
+                index::create(&self.conn, &c, file.as_deref())?;
+            } else {
+                index::rebuild(&self.conn, &c, file.as_deref(), RebuildReason::Open, &self.progress)?;
+            }
+            let count = catalog::count(&self.conn, &c.name)?;
+            self.collections.insert(key(&c.name), Live { c, count });
+        }
+        Ok(())
+    }
+
+    /// SQLite reparses the schema after ALTER TABLE, VACUUM or DDL from another
+    /// connection, and vectorlite's in-memory index is emptied when that happens to an
+    /// index without a file. A changed schema cookie triggers a probe of every index.
+    fn restore_emptied_indexes(&mut self) -> Result<()> {
+        let version = self.schema_version()?;
+        if version == self.schema_version {
+            return Ok(());
+        }
+        // Any statement makes SQLite notice the new schema and reconnect the indexes.
+        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+        for live in self.collections.values() {
+            if index::is_emptied(&self.conn, &live.c)? {
+                let file = self.index_file(&live.c.name);
+                index::rebuild(&self.conn, &live.c, file.as_deref(), RebuildReason::Reparse, &self.progress)?;
+            }
+        }
+        self.schema_version = self.schema_version()?;
+        Ok(())
+    }
+
+    /// Starts a write transaction; the first one of a session also clears the clean-close
+    /// marker in it, so a crash after it commits makes the next open rebuild the indexes.
+    fn begin_write(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        let marked = self.marked_dirty;
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        if !marked {
+            catalog::set_clean_close(&tx, false)?;
+        }
+        Ok(tx)
+    }
+
+    fn create_collection(&mut self, config: &CollectionConfig) -> Result<()> {
+        if self.collections.contains_key(&key(&config.name)) {
+            return Err(Error::new(
+                ErrorCode::AlreadyExists,
+                format!("collection '{}' already exists", config.name),
+            ));
+        }
+        let table_taken: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = ?1 COLLATE NOCASE",
+            [&config.name],
+            |r| r.get(0),
+        )?;
+        if table_taken {
+            return Err(Error::new(
+                ErrorCode::AlreadyExists,
+                format!("a table named '{}' already exists in the database", config.name),
+            ));
+        }
+        let m = config.m.unwrap_or(DEFAULT_M);
+        let c = Collection {
+            name: config.name.clone(),
+            dimension: config.dimension,
+            distance: config.distance,
+            m,
+            ef_construction: config.ef_construction.unwrap_or(DEFAULT_EF_CONSTRUCTION),
+            max_elements: config.max_elements.unwrap_or_else(|| default_capacity(config.dimension, m)),
+            capacity: 0,
+            payload_schema: config.payload_schema.clone(),
+            index_file: None,
+        };
+        let c = Collection { capacity: c.max_elements, ..c };
+        let tx = self.begin_write()?;
+        catalog::insert(&tx, &c)?;
+        create_payload_table(&tx, &c)?;
+        tx.commit()?;
+        self.marked_dirty = true;
+        let file = self.index_file(&c.name);
+        // A file left by an earlier collection of the same name must not be loaded.
+        let built = index::rebuild(&self.conn, &c, file.as_deref(), RebuildReason::Open, &None);
+        if let Err(e) = built {
+            let tx = self.begin_write()?;
+            catalog::remove(&tx, &c.name)?;
+            tx.commit()?;
+            return Err(e);
+        }
+        self.collections.insert(key(&c.name), Live { c, count: 0 });
+        Ok(())
+    }
+
+    fn insert(&mut self, collection: &str, points: &[NewPoint]) -> Result<()> {
+        let c = self.live(collection)?.c.clone();
+        let mut ids = std::collections::HashSet::with_capacity(points.len());
+        for p in points {
+            vector::validate(&p.vector, c.dimension)?;
+            if !ids.insert(p.id) {
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    format!("id {} appears more than once in the batch", p.id),
+                ));
+            }
+        }
+        if points.is_empty() {
+            return Ok(());
+        }
+        let blobs: Vec<Vec<u8>> = points.iter().map(|p| vector::to_blob(&p.vector)).collect();
+        let tx = self.begin_write()?;
+        let rows_before = payload::count(&tx, &c.name)?;
+        {
+            let mut put = tx.prepare_cached(&format!(
+                "INSERT INTO {}(id, vector) VALUES (?1, ?2)",
+                quote(&vectors_table(&c.name))
+            ))?;
+            let mut exists = tx.prepare_cached(&format!(
+                "SELECT count(*) FROM {} WHERE id = ?1",
+                quote(&vectors_table(&c.name))
+            ))?;
+            for (p, blob) in points.iter().zip(&blobs) {
+                if exists.query_row([p.id], |r| r.get::<_, i64>(0))? > 0 {
+                    return Err(Error::new(
+                        ErrorCode::AlreadyExists,
+                        format!("id {} already exists in collection '{}'", p.id, c.name),
+                    ));
+                }
+                put.execute(rusqlite::params![p.id, blob])?;
+                payload::insert(&tx, &c.name, p.id, p.payload_insert_query.as_deref())?;
+            }
+        }
+        // INSERT OR REPLACE can delete another point's payload row while inserting its
+        // own; SQLite reports no hook for that, so the row count is the proof.
+        if payload::count(&tx, &c.name)? != rows_before + points.len() as u64 {
+            return Err(Error::new(
+                ErrorCode::ForbiddenSql,
+                "a payload insert replaced or removed existing rows (e.g. INSERT OR REPLACE); it may only add its own row",
+            ));
+        }
+        tx.commit()?;
+        self.marked_dirty = true;
+        let live = self.collections.get_mut(&key(&c.name)).expect("collection checked above");
+        live.count += points.len() as u64;
+        let count = live.count;
+        if count > c.capacity as u64 {
+            return self.grow(&c.name, count);
+        }
+        for (p, blob) in points.iter().zip(&blobs) {
+            match index::insert(&self.conn, &c, p.id, blob) {
+                Ok(()) => {}
+                Err(IndexWriteError::Full) => return self.grow(&c.name, count),
+                Err(IndexWriteError::Other) => {
+                    let file = self.index_file(&c.name);
+                    return index::rebuild(&self.conn, &c, file.as_deref(), RebuildReason::Reparse, &self.progress);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds an index with room for at least `needed` vectors (doubling, so repeated
+    /// growth costs amortized O(1) rebuilds per vector).
+    fn grow(&mut self, name: &str, needed: u64) -> Result<()> {
+        let live = self.collections.get_mut(&key(name)).expect("collection exists");
+        let capacity = (live.c.capacity as u64 * 2).max(needed).min(u32::MAX as u64) as u32;
+        live.c.capacity = capacity;
+        let c = live.c.clone();
+        catalog::set_capacity(&self.conn, &c.name, capacity)?;
+        let file = self.index_file(&c.name);
+        index::rebuild(&self.conn, &c, file.as_deref(), RebuildReason::Grow, &self.progress)
+    }
+
+    fn search(&mut self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+        let live = self.live(&q.collection)?;
+        vector::validate(&q.vector, live.c.dimension)?;
+        let plan = Plan {
+            collection: &live.c,
+            count: live.count,
+            vector: &q.vector,
+            top_k: q.top_k,
+            ef: q.ef.unwrap_or(self.default_ef).max(q.top_k),
+        };
+        match q.payload_search_query.as_deref() {
+            None => search::unfiltered(&self.conn, &plan),
+            Some(sql) => search::filtered(&self.conn, &plan, sql),
+        }
+    }
+
+    fn delete(&mut self, collection: &str, id: i64) -> Result<bool> {
+        let c = self.live(collection)?.c.clone();
+        let tx = self.begin_write()?;
+        let removed = tx.execute(&format!("DELETE FROM {} WHERE id = ?1", quote(&vectors_table(&c.name))), [id])?;
+        if removed == 0 {
+            return Ok(false);
+        }
+        tx.execute(&format!("DELETE FROM main.{} WHERE rowid = ?1", quote(&c.name)), [id])?;
+        tx.commit()?;
+        self.marked_dirty = true;
+        if let Some(live) = self.collections.get_mut(&key(&c.name)) {
+            live.count -= 1;
+        }
+        index::remove(&self.conn, &c, id)?;
+        Ok(true)
+    }
+
+    fn delete_collection(&mut self, name: &str) -> Result<()> {
+        let c = self.live(name)?.c.clone();
+        let tx = self.begin_write()?;
+        catalog::remove(&tx, &c.name)?;
+        tx.commit()?;
+        self.marked_dirty = true;
+        self.collections.remove(&key(&c.name));
+        index::drop(&self.conn, &c)?;
+        if let Some(f) = self.index_file(&c.name) {
+            let _ = std::fs::remove_file(f);
+        }
+        Ok(())
+    }
+
+    fn export_snapshot(&mut self, dest: &Path) -> Result<SnapshotMetadata> {
+        let copy = snapshot::sibling(dest, "db");
+        let result = (|| {
+            self.conn
+                .backup(rusqlite::DatabaseName::Main, &copy, None)
+                .map_err(|e| Error::new(ErrorCode::IoError, format!("cannot copy the database to {}: {e}", copy.display())))?;
+            snapshot::write(dest, &copy, now_millis())
+        })();
+        let _ = std::fs::remove_file(&copy);
+        result
+    }
+
+    fn import_snapshot(&mut self, src: &Path) -> Result<ImportSummary> {
+        let verified = snapshot::verify(src)?;
+        let staged = match &self.index_dir {
+            Some(dir) => snapshot::sibling(&dir.with_extension("import"), "db"),
+            None => snapshot::sibling(&std::env::temp_dir().join("vectorxlite-import"), "db"),
+        };
+        let result = (|| {
+            verified.extract_db(src, &staged)?;
+            let candidate = open_candidate(&staged)?;
+            // Indexes are caches of the old data; drop them before the data changes
+            // under them, and restore them if the replacement fails.
+            for live in self.collections.values() {
+                index::drop(&self.conn, &live.c)?;
+            }
+            let replaced = rusqlite::backup::Backup::new(&candidate, &mut self.conn)
+                .and_then(|b| b.step(-1).map(|_| ()));
+            drop(candidate);
+            if let Err(e) = replaced {
+                self.load_collections()?;
+                return Err(Error::new(ErrorCode::IoError, format!("cannot replace the database: {e}")));
+            }
+            if let Some(dir) = &self.index_dir {
+                for entry in std::fs::read_dir(dir)? {
+                    let _ = std::fs::remove_file(entry?.path());
+                }
+            }
+            self.marked_dirty = false;
+            let tx = self.begin_write()?;
+            catalog::ensure_schema(&tx)?;
+            tx.commit()?;
+            self.marked_dirty = true;
+            self.load_collections()?;
+            self.schema_version = self.schema_version()?;
+            Ok(ImportSummary {
+                snapshot_id: verified.meta.snapshot_id.clone(),
+                bytes_restored: verified.meta.total_size,
+                files_restored: verified.meta.files.len() as u32,
+            })
+        })();
+        let _ = std::fs::remove_file(&staged);
+        result
+    }
+
+    fn close(self) -> Result<()> {
+        let State { conn, index_dir, collections, .. } = self;
+        conn.close()
+            .map_err(|(_, e)| Error::new(ErrorCode::IoError, format!("closing the database failed: {e}")))?;
+        let Some(dir) = index_dir else { return Ok(()) };
+        // The index files now hold exactly the committed vectors; record that with a
+        // plain connection (no extension needed: indexes live in TEMP, not in the file).
+        let db_path = {
+            let s = dir.as_os_str().to_string_lossy();
+            PathBuf::from(s.strip_suffix(".vxl").unwrap_or(&s).to_string())
+        };
+        let conn = Connection::open_with_flags(&db_path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| Error::new(ErrorCode::IoError, format!("cannot record index state: {e}")))?;
+        let tx = conn.unchecked_transaction()?;
+        for live in collections.values() {
+            let f = index::file_for(&dir, &live.c.name);
+            let recorded = if f.exists() { Some(snapshot::hash_file(&f)?) } else { None };
+            catalog::record_index_file(&tx, &live.c.name, recorded.as_ref().map(|(n, s)| (*n, s.as_str())))?;
+        }
+        catalog::set_clean_close(&tx, true)?;
+        tx.commit()?;
+        conn.close().map_err(|(_, e)| Error::new(ErrorCode::IoError, format!("closing the database failed: {e}")))?;
+        Ok(())
+    }
+}
+
+/// Creates the collection's payload table: the user's CREATE TABLE, allowed to create
+/// exactly that table, or the default one. It must be an ordinary rowid table, because
+/// each row is addressed by rowid = point id.
+fn create_payload_table(conn: &Connection, c: &Collection) -> Result<()> {
+    match &c.payload_schema {
+        None => conn.execute_batch(&format!("CREATE TABLE main.{} (rowid INTEGER PRIMARY KEY)", quote(&c.name)))?,
+        Some(sql) => guard::with_policy(conn, Policy::CreateTable { table: c.name.clone() }, |conn| {
+            let what = "payload schema";
+            guard::inspect(conn, sql, what)?;
+            conn.execute_batch(sql).map_err(|e| guard::user_sql_error(what, e))
+        })?,
+    }
+    let kind: Option<String> = conn
+        .query_row(
+            "SELECT type FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE",
+            [&c.name],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    if kind.as_deref() != Some("table") {
+        return Err(Error::invalid(format!("payload schema must be a CREATE TABLE {}", c.name)));
+    }
+    if conn.prepare(&format!("SELECT rowid FROM main.{}", quote(&c.name))).is_err() {
+        return Err(Error::invalid(format!(
+            "payload table {} must have a rowid (WITHOUT ROWID tables cannot be used)",
+            c.name
+        )));
+    }
+    Ok(())
+}
+
+/// Opens a staged snapshot database and checks it is a VectorXLite database whose every
+/// collection has its tables, before it may replace live data.
+fn open_candidate(path: &Path) -> Result<Connection> {
+    let invalid = |m: String| Error::new(ErrorCode::SnapshotInvalid, m);
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| invalid(format!("snapshot database cannot be opened: {e}")))?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| invalid(format!("snapshot database is damaged: {e}")))?;
+    if check != "ok" {
+        return Err(invalid(format!("snapshot database is damaged: {check}")));
+    }
+    let collections = catalog::load_all(&conn)
+        .map_err(|e| invalid(format!("snapshot is not a VectorXLite database: {}", e.message)))?;
+    for c in &collections {
+        for table in [vectors_table(&c.name), c.name.clone()] {
+            if conn.prepare(&format!("SELECT rowid FROM main.{} LIMIT 0", quote(&table))).is_err() {
+                return Err(invalid(format!("snapshot lacks table {table} of collection {}", c.name)));
+            }
+        }
+    }
+    Ok(conn)
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

@@ -1,9 +1,19 @@
 //! vectorxlite-core: the VectorXLite engine on SQLite + the vectorlite HNSW extension.
 //! Public surface: docs/dev/core-api.md. Design: docs/engine.md.
 
+mod catalog;
+mod digest;
 mod engine;
 mod error;
+mod guard;
+mod index;
+mod names;
+mod payload;
+mod search;
+mod select_rewrite;
+mod snapshot;
 mod types;
+mod vector;
 
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Result};

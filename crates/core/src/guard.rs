@@ -1,0 +1,186 @@
+//! What user-supplied payload SQL may do, enforced by SQLite itself: the statement is
+//! prepared once to prove it parses and is a single statement, its read-only flag comes
+//! from `sqlite3_stmt_readonly`, and an authorizer (consulted by SQLite while compiling)
+//! limits the tables it may touch. No string matching decides what SQL is allowed.
+
+use std::ffi::{c_char, CStr, CString};
+use std::sync::Arc;
+
+use std::sync::Mutex;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::{ffi, Connection};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::names::is_internal_table;
+
+/// Authorizer code of a recursive CTE (SQLite 3.8.3), absent from the bindings
+/// libsqlite3-sys 0.25 ships (SQLite 3.6.23 API).
+const SQLITE_RECURSIVE: i32 = 33;
+
+extern "C" {
+    // SQLite >= 3.7.4; the shipped bindings predate it. Linked from the same libsqlite3.
+    fn sqlite3_stmt_readonly(stmt: *mut ffi::sqlite3_stmt) -> std::os::raw::c_int;
+}
+
+/// The tables a payload statement may touch.
+#[derive(Clone, Debug)]
+pub enum Policy {
+    /// A collection's payload schema: creates exactly that table in the main schema.
+    CreateTable { table: String },
+    /// A payload insert: inserts into the collection's own table, may read user tables.
+    InsertInto { table: String },
+    /// A payload search: reads user tables only.
+    ReadOnly,
+}
+
+impl Policy {
+    fn decide(&self, ctx: &AuthContext<'_>) -> std::result::Result<(), String> {
+        // Triggers and views run code the statement author did not write here; none exist
+        // on user tables by construction, and refusing them keeps the rule simple.
+        if let Some(accessor) = ctx.accessor {
+            return Err(format!("access through trigger or view '{accessor}' is not allowed"));
+        }
+        let in_main = matches!(ctx.database_name, None | Some("main"));
+        match (self, ctx.action) {
+            (_, AuthAction::Select) | (_, AuthAction::Function { .. }) => Ok(()),
+            (_, AuthAction::Unknown { code, .. }) if code == SQLITE_RECURSIVE => Ok(()),
+            (Policy::CreateTable { table }, AuthAction::CreateTable { table_name })
+                if in_main && table_name.eq_ignore_ascii_case(table) =>
+            {
+                Ok(())
+            }
+            // CREATE TABLE records itself in sqlite_master (and an AUTOINCREMENT table in
+            // sqlite_sequence); SQLite asks permission for those internal writes.
+            (Policy::CreateTable { .. }, AuthAction::Insert { table_name })
+            | (Policy::CreateTable { .. }, AuthAction::Update { table_name, .. })
+            | (Policy::CreateTable { .. }, AuthAction::Read { table_name, .. })
+                if in_main && is_schema_table(table_name) =>
+            {
+                Ok(())
+            }
+            (Policy::InsertInto { table }, AuthAction::Insert { table_name })
+                if in_main && table_name.eq_ignore_ascii_case(table) =>
+            {
+                Ok(())
+            }
+            (Policy::InsertInto { .. } | Policy::ReadOnly, AuthAction::Read { table_name, .. })
+                if in_main && !is_internal_table(table_name) =>
+            {
+                Ok(())
+            }
+            (_, action) => Err(describe(self, &action)),
+        }
+    }
+}
+
+fn is_schema_table(table: &str) -> bool {
+    table.eq_ignore_ascii_case("sqlite_master") || table.eq_ignore_ascii_case("sqlite_sequence")
+}
+
+fn describe(policy: &Policy, action: &AuthAction<'_>) -> String {
+    let allowed = match policy {
+        Policy::CreateTable { table } => format!("a payload schema may only CREATE TABLE {table}"),
+        Policy::InsertInto { table } => {
+            format!("a payload insert may only INSERT one row into {table} (reading user tables is allowed)")
+        }
+        Policy::ReadOnly => "a payload search query may only read collection tables".to_string(),
+    };
+    format!("{allowed}; refused: {action:?}")
+}
+
+/// Runs `body` with `policy` installed as the connection's authorizer. A statement the
+/// authorizer refused comes back as FORBIDDEN_SQL naming what was refused.
+pub fn with_policy<T>(
+    conn: &Connection,
+    policy: Policy,
+    body: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
+    let refusal: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let seen = Arc::clone(&refusal);
+    conn.authorizer(Some(move |ctx: AuthContext<'_>| match policy.decide(&ctx) {
+        Ok(()) => Authorization::Allow,
+        Err(reason) => {
+            if let Ok(mut slot) = seen.lock() {
+                slot.get_or_insert(reason);
+            }
+            Authorization::Deny
+        }
+    }));
+    let result = body(conn);
+    conn.authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
+    let refused = refusal.lock().ok().and_then(|mut slot| slot.take());
+    match (result, refused) {
+        (Err(e), Some(reason)) if e.code == ErrorCode::SqlError => {
+            Err(Error::new(ErrorCode::ForbiddenSql, reason))
+        }
+        (result, _) => result,
+    }
+}
+
+/// What SQLite says about one statement of user SQL.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub readonly: bool,
+    pub column_count: usize,
+}
+
+/// Compiles `sql` without running it: it must be exactly one statement (anything after it
+/// other than whitespace and comments is FORBIDDEN_SQL), and must parse (else SQL_ERROR).
+pub fn inspect(conn: &Connection, sql: &str, what: &str) -> Result<Shape> {
+    let c_sql = CString::new(sql)
+        .map_err(|_| Error::invalid(format!("{what} must not contain NUL characters")))?;
+    // SAFETY: the handle belongs to `conn`, which outlives this call; every statement
+    // prepared here is finalized before returning.
+    unsafe {
+        let db = conn.handle();
+        let (stmt, tail) = prepare_raw(db, c_sql.as_ptr())
+            .map_err(|msg| sql_error(what, &msg))?;
+        if stmt.is_null() {
+            return Err(Error::invalid(format!("{what} is empty")));
+        }
+        let shape = Shape {
+            readonly: sqlite3_stmt_readonly(stmt) != 0,
+            column_count: ffi::sqlite3_column_count(stmt) as usize,
+        };
+        ffi::sqlite3_finalize(stmt);
+        // The rest must compile to nothing: SQLite itself skips whitespace and comments.
+        match prepare_raw(db, tail) {
+            Ok((next, _)) if next.is_null() => Ok(shape),
+            Ok((next, _)) => {
+                ffi::sqlite3_finalize(next);
+                Err(more_than_one(what))
+            }
+            Err(_) => Err(more_than_one(what)),
+        }
+    }
+}
+
+fn more_than_one(what: &str) -> Error {
+    Error::new(
+        ErrorCode::ForbiddenSql,
+        format!("{what} must be a single SQL statement; remove everything after the first ';'"),
+    )
+}
+
+pub fn sql_error(what: &str, detail: &str) -> Error {
+    Error::new(ErrorCode::SqlError, format!("{what} failed: {detail}"))
+}
+
+/// Maps an error from running user SQL: SQLite's own complaint is the user's to fix.
+pub fn user_sql_error(what: &str, e: rusqlite::Error) -> Error {
+    sql_error(what, &e.to_string())
+}
+
+unsafe fn prepare_raw(
+    db: *mut ffi::sqlite3,
+    sql: *const c_char,
+) -> std::result::Result<(*mut ffi::sqlite3_stmt, *const c_char), String> {
+    let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+    let mut tail: *const c_char = std::ptr::null();
+    let rc = ffi::sqlite3_prepare_v2(db, sql, -1, &mut stmt, &mut tail);
+    if rc != ffi::SQLITE_OK {
+        let msg = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy().into_owned();
+        return Err(msg);
+    }
+    Ok((stmt, tail))
+}

@@ -1,0 +1,92 @@
+//! Payload rows: running a user's payload INSERT so the new row ends up at rowid = id,
+//! and reading rows back with their SQLite types.
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, Row};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::guard::{self, Policy};
+use crate::names::quote;
+use crate::types::Value;
+
+pub fn value(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+/// Columns `from..` of a row as (name, value) pairs.
+pub fn columns(row: &Row<'_>, names: &[String], from: usize) -> Result<Vec<(String, Value)>> {
+    names
+        .iter()
+        .enumerate()
+        .skip(from)
+        .map(|(i, n)| Ok((n.clone(), value(row.get_ref(i)?))))
+        .collect()
+}
+
+/// Inserts the payload row of point `id` into `table`. Runs inside the caller's
+/// transaction; on error the caller rolls back.
+pub fn insert(conn: &Connection, table: &str, id: i64, query: Option<&str>) -> Result<()> {
+    let what = "payload insert query";
+    let new_rowid = match query {
+        None => {
+            conn.execute(&format!("INSERT INTO main.{}(rowid) VALUES (?1)", quote(table)), [id])
+                .map_err(|e| guard::user_sql_error("inserting the default payload row", e))?;
+            return Ok(());
+        }
+        Some(sql) => guard::with_policy(conn, Policy::InsertInto { table: table.to_string() }, |conn| {
+            let shape = guard::inspect(conn, sql, what)?;
+            if shape.readonly {
+                return Err(Error::new(
+                    ErrorCode::ForbiddenSql,
+                    format!("{what} must be an INSERT into {table}"),
+                ));
+            }
+            let changed = conn.execute(sql, []).map_err(|e| guard::user_sql_error(what, e))?;
+            if changed != 1 {
+                return Err(Error::invalid(format!(
+                    "{what} must insert exactly one row into {table}; it inserted {changed}"
+                )));
+            }
+            Ok(conn.last_insert_rowid())
+        })?,
+    };
+    if new_rowid != id {
+        let moved = conn.execute(
+            &format!("UPDATE main.{} SET rowid = ?1 WHERE rowid = ?2", quote(table)),
+            [id, new_rowid],
+        );
+        match moved {
+            Ok(1) => {}
+            Ok(_) => return Err(Error::internal(format!("payload row {new_rowid} vanished before it could move to id {id}"))),
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    format!("cannot give the payload row id {id}: {e}"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn count(conn: &Connection, table: &str) -> Result<u64> {
+    let n: i64 = conn.query_row(&format!("SELECT count(*) FROM main.{}", quote(table)), [], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// The payload row of point `id`: every column of the collection's table.
+pub fn get(conn: &Connection, table: &str, id: i64) -> Result<Vec<(String, Value)>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT * FROM main.{} WHERE rowid = ?1", quote(table)))?;
+    let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+    let mut rows = stmt.query([id])?;
+    match rows.next()? {
+        Some(row) => columns(row, &names, 0),
+        None => Ok(Vec::new()),
+    }
+}
