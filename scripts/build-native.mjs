@@ -6,8 +6,8 @@
 // (no `napi` crate needed) and names the file. When the CLI is absent (an install with
 // --omit=dev), it runs cargo itself and copies the library to the same name.
 //
-// On Linux, SQLite is linked statically from Debian's libsqlite3.a, so the addon does not
-// depend on the SQLite of the machine it later runs on.
+// How SQLite is linked is set in .cargo/config.toml ([env]: statically, from Debian's
+// libsqlite3.a), so cargo test, napi build and plain cargo build agree.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -46,21 +46,9 @@ export function addonPath(target) {
   return join(root, `vectorxlite.${target}.node`);
 }
 
-/** Environment that makes libsqlite3-sys link SQLite statically (Linux; see docs/addon.md). */
-function staticSqliteEnv() {
-  if (process.platform !== 'linux') return {};
-  const libdir = spawnSync('pkg-config', ['--variable=libdir', 'sqlite3'], { encoding: 'utf8' }).stdout?.trim();
-  if (!libdir || !existsSync(join(libdir, 'libsqlite3.a'))) {
-    console.log('[build-native] libsqlite3.a not found: linking SQLite dynamically');
-    return {};
-  }
-  // pkg-config would pick the shared library from a system directory, so it is bypassed.
-  return { SQLITE3_STATIC: '1', SQLITE3_LIB_DIR: libdir, SQLITE3_NO_PKG_CONFIG: '1' };
-}
-
-function run(command, args, env) {
+function run(command, args) {
   console.log(`[build-native] ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.error) throw result.error;
   if (result.status !== 0) throw new Error(`${command} exited with ${result.status ?? result.signal}`);
 }
@@ -82,15 +70,14 @@ function cargoArtifact() {
 export function buildNative() {
   const target = currentTarget();
   if (target === undefined) throw new Error(unsupportedMessage());
-  const env = staticSqliteEnv();
   const cli = napiCli();
   if (cli) {
     const bin = join(dirname(cli), 'dist', 'cli.js');
     run(process.execPath, [bin, 'build', '--platform', '--release', '--manifest-path', manifest,
-      '--package-json-path', join(root, 'package.json'), '--output-dir', root, '--no-js'], env);
+      '--package-json-path', join(root, 'package.json'), '--output-dir', root, '--no-js']);
   } else {
     console.log('[build-native] @napi-rs/cli is not installed: building with cargo directly');
-    run('cargo', ['build', '--release', '--manifest-path', manifest], env);
+    run('cargo', ['build', '--release', '--manifest-path', manifest]);
     copyFileSync(cargoArtifact(), addonPath(target));
   }
   const out = addonPath(target);

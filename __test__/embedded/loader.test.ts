@@ -68,3 +68,24 @@ test('the addon rejects an object it did not create as a handle, without crashin
 test('open rejects an empty path with INVALID_ARGUMENT', async (t) => {
   await t.throwsAsync(VectorXLite.open(''), { instanceOf: VectorXLiteError, code: 'INVALID_ARGUMENT' });
 });
+
+test('smoke: open in memory, create, insert, search, close, then CLOSED', async (t) => {
+  const db = await VectorXLite.open(':memory:');
+  await db.createCollection({ name: 'docs', dimension: 3, distance: 'l2' });
+  await db.insert({ collection: 'docs', id: 1, vector: [1, 0, 0] });
+  await db.insert({ collection: 'docs', id: 2, vector: new Float32Array([0, 1, 0]) });
+  const hits = await db.search({ collection: 'docs', vector: [0.9, 0.1, 0], topK: 2 });
+  t.deepEqual(
+    hits.map((h) => h.id),
+    [1, 2],
+  );
+  t.true(Math.abs(hits[0]!.distance - 0.02) < 1e-5, `squared L2 distance, got ${hits[0]!.distance}`);
+  const point = await db.get('docs', 2);
+  t.true(point?.vector instanceof Float32Array);
+  t.deepEqual(Array.from(point!.vector), [0, 1, 0]);
+
+  await db.close();
+  await db.close();
+  await t.throwsAsync(db.search({ collection: 'docs', vector: [1, 0, 0] }), { instanceOf: VectorXLiteError, code: 'CLOSED' });
+  await t.throwsAsync(db.insert({ collection: 'docs', id: 3, vector: [1, 0, 0] }), { instanceOf: VectorXLiteError, code: 'CLOSED' });
+});
