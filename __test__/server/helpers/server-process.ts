@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const mainScript = fileURLToPath(new URL('../../../src/server/main.ts', import.meta.url));
+/** VXL_SERVER_MAIN runs the suite against another entry, e.g. the built dist/src/server/main.js. */
+const mainScript = process.env.VXL_SERVER_MAIN ?? fileURLToPath(new URL('../../../src/server/main.ts', import.meta.url));
 
 export interface ServerProcessOptions {
   /** Database path; default `:memory:`. */
