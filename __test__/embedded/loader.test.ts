@@ -89,3 +89,20 @@ test('smoke: open in memory, create, insert, search, close, then CLOSED', async 
   await t.throwsAsync(db.search({ collection: 'docs', vector: [1, 0, 0] }), { instanceOf: VectorXLiteError, code: 'CLOSED' });
   await t.throwsAsync(db.insert({ collection: 'docs', id: 3, vector: [1, 0, 0] }), { instanceOf: VectorXLiteError, code: 'CLOSED' });
 });
+
+test('operations run in call order, with vectors captured when called', async (t) => {
+  const db = await VectorXLite.open(':memory:');
+  t.teardown(() => db.close());
+  await db.createCollection({ name: 'seq', dimension: 2, distance: 'l2' });
+  const scratch = new Float32Array(2);
+  const inserts: Array<Promise<void>> = [];
+  for (let id = 1; id <= 50; id++) {
+    scratch.set([id, -id]);
+    inserts.push(db.insert({ collection: 'seq', id, vector: scratch }));
+  }
+  // Not awaited first: the queue still runs it after every insert above.
+  const info = db.collectionInfo('seq');
+  await Promise.all(inserts);
+  t.is((await info).count, 50);
+  t.deepEqual(Array.from((await db.get('seq', 7))!.vector), [7, -7]);
+});

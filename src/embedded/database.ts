@@ -47,11 +47,20 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+function ignore(): void {}
+
 export class VectorXLite {
   readonly #addon: NativeAddon;
   /** Undefined once close() has been called. */
   #handle: NativeHandle | undefined;
   #closing: Promise<void> | undefined;
+  /**
+   * Settles after the last queued operation. Operations run one at a time in call order:
+   * the engine serializes them anyway, and queueing here keeps them from occupying several
+   * libuv pool threads that would only wait on the engine's lock (starving fs, dns, and
+   * other databases), and makes an un-awaited insert visible to a search called after it.
+   */
+  #tail: Promise<void> = Promise.resolve();
 
   private constructor(addon: NativeAddon, handle: NativeHandle) {
     this.#addon = addon;
@@ -75,34 +84,41 @@ export class VectorXLite {
     return this.#handle;
   }
 
+  /** Runs `operation` after every operation called before it; addon errors become VectorXLiteError. */
+  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(() => call(operation));
+    this.#tail = result.then(ignore, ignore);
+    return result;
+  }
+
   async createCollection(options: CreateCollectionOptions): Promise<void> {
     const handle = this.#open();
     const config = validateCollectionOptions(options);
-    await call(() => this.#addon.createCollection(handle, config));
+    await this.#enqueue(() => this.#addon.createCollection(handle, config));
   }
 
   async collectionExists(name: string): Promise<boolean> {
     const handle = this.#open();
     const checked = validateName(name);
-    return call(() => this.#addon.collectionExists(handle, checked));
+    return this.#enqueue(() => this.#addon.collectionExists(handle, checked));
   }
 
   /** Every collection, sorted by name. */
   async listCollections(): Promise<CollectionInfo[]> {
     const handle = this.#open();
-    return call(() => this.#addon.listCollections(handle));
+    return this.#enqueue(() => this.#addon.listCollections(handle));
   }
 
   async collectionInfo(name: string): Promise<CollectionInfo> {
     const handle = this.#open();
     const checked = validateName(name);
-    return call(() => this.#addon.collectionInfo(handle, checked));
+    return this.#enqueue(() => this.#addon.collectionInfo(handle, checked));
   }
 
   async insert(options: InsertOptions): Promise<void> {
     const handle = this.#open();
     const point = validateInsertOptions(options);
-    await call(() => this.#addon.insert(handle, point));
+    await this.#enqueue(() => this.#addon.insert(handle, point));
   }
 
   /** Inserts every point in one transaction: all of them, or none when one is rejected. */
@@ -110,14 +126,14 @@ export class VectorXLite {
     const handle = this.#open();
     const name = validateName(collection);
     const checked = validateBatchPoints(points);
-    await call(() => this.#addon.insertBatch(handle, name, checked));
+    await this.#enqueue(() => this.#addon.insertBatch(handle, name, checked));
   }
 
   /** The nearest points first. */
   async search(options: SearchOptions): Promise<SearchResult[]> {
     const handle = this.#open();
     const query = validateSearchOptions(options);
-    return call(() => this.#addon.search(handle, query));
+    return this.#enqueue(() => this.#addon.search(handle, query));
   }
 
   /** The point with its vector and payload, or null when there is none with that id. */
@@ -125,45 +141,46 @@ export class VectorXLite {
     const handle = this.#open();
     const name = validateName(collection);
     const checked = validateId(id);
-    return call(() => this.#addon.get(handle, name, checked));
+    return this.#enqueue(() => this.#addon.get(handle, name, checked));
   }
 
   /** Removes payload row, stored vector and index entry together; true if the point existed. */
   async delete(options: DeleteOptions): Promise<boolean> {
     const handle = this.#open();
     const { collection, id } = validateDeleteOptions(options);
-    return call(() => this.#addon.delete(handle, collection, id));
+    return this.#enqueue(() => this.#addon.delete(handle, collection, id));
   }
 
   async deleteCollection(name: string): Promise<void> {
     const handle = this.#open();
     const checked = validateName(name);
-    await call(() => this.#addon.deleteCollection(handle, checked));
+    await this.#enqueue(() => this.#addon.deleteCollection(handle, checked));
   }
 
   /** Writes a consistent copy of the database to one file (docs/snapshot-format.md). */
   async exportSnapshot(filePath: string): Promise<SnapshotMetadata> {
     const handle = this.#open();
     const path = validatePath(filePath, 'snapshot path');
-    return call(() => this.#addon.exportSnapshot(handle, path));
+    return this.#enqueue(() => this.#addon.exportSnapshot(handle, path));
   }
 
   /** Verifies a snapshot file, then replaces this database with it; a failure changes nothing. */
   async importSnapshot(filePath: string): Promise<ImportResult> {
     const handle = this.#open();
     const path = validatePath(filePath, 'snapshot path');
-    return call(() => this.#addon.importSnapshot(handle, path));
+    return this.#enqueue(() => this.#addon.importSnapshot(handle, path));
   }
 
   /**
-   * Persists the index and releases the database. Idempotent: later calls return the
-   * first call's outcome; every other method then rejects with CLOSED.
+   * Persists the index and releases the database once the operations called before it are
+   * done. Idempotent: later calls return the first call's outcome; every other method
+   * called after it rejects with CLOSED.
    */
   close(): Promise<void> {
     if (this.#closing === undefined) {
       const handle = this.#open();
       this.#handle = undefined;
-      this.#closing = call(() => this.#addon.close(handle));
+      this.#closing = this.#enqueue(() => this.#addon.close(handle));
     }
     return this.#closing;
   }
