@@ -22,7 +22,7 @@ use crate::vector::{self, MAX_DIMENSION};
 
 /// Search breadth when neither the search nor OpenOptions gives one; see docs/engine.md
 /// for the measurement behind it.
-pub const DEFAULT_EF: u32 = 128;
+pub const DEFAULT_EF: u32 = 192;
 pub const DEFAULT_M: u32 = 16;
 pub const DEFAULT_EF_CONSTRUCTION: u32 = 200;
 /// Initial HNSW capacity when a collection gives none: hnswlib allocates the whole
@@ -622,7 +622,30 @@ fn create_payload_table(conn: &Connection, c: &Collection) -> Result<()> {
             c.name
         )));
     }
+    if !has_rowid_alias(conn, &c.name)? {
+        return Err(Error::invalid(format!(
+            "payload schema must declare an INTEGER PRIMARY KEY column, e.g. CREATE TABLE {} (rowid INTEGER PRIMARY KEY, ...): \
+             it holds the point id, and VACUUM renumbers rows of tables without one",
+            c.name
+        )));
+    }
     Ok(())
+}
+
+/// True when the table has a column that is an alias of its rowid, which VACUUM never
+/// renumbers. SQLite itself decides: reading an alias compiles to the `Rowid` opcode
+/// (`INTEGER PRIMARY KEY DESC`, for instance, looks like one but is not).
+fn has_rowid_alias(conn: &Connection, table: &str) -> Result<bool> {
+    let mut info = conn.prepare(&format!("SELECT name FROM pragma_table_info({}) WHERE pk > 0", sql_string(table)))?;
+    let pk: Vec<String> = info.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let [column] = pk.as_slice() else { return Ok(false) };
+    let mut explain = conn.prepare(&format!("EXPLAIN SELECT {} FROM main.{}", quote(column), quote(table)))?;
+    let opcodes: Vec<String> = explain.query_map([], |r| r.get(1))?.collect::<rusqlite::Result<_>>()?;
+    Ok(opcodes.iter().any(|o| o == "Rowid") && !opcodes.iter().any(|o| o == "Column"))
+}
+
+fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// Opens a staged snapshot database and checks it is a VectorXLite database whose every

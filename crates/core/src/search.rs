@@ -17,7 +17,7 @@ use crate::vector;
 
 /// Up to this many multiply-adds (matched rows x dimension) a filtered search computes
 /// exact distances instead of asking HNSW: exact is both faster and complete there.
-const BRUTE_FORCE_BUDGET: u64 = 4 * 1024 * 1024;
+const BRUTE_FORCE_BUDGET: u64 = 1 << 20;
 
 pub struct Plan<'a> {
     pub collection: &'a Collection,

@@ -28,14 +28,18 @@ fn create_exists_list_info_delete_recreate() {
 #[test]
 fn get_and_delete_point() {
     let db = memory();
-    db.create_collection(&with_schema("t", 2, "CREATE TABLE t (name TEXT, price REAL)")).unwrap();
+    db.create_collection(&with_schema("t", 2, "CREATE TABLE t (rowid INTEGER PRIMARY KEY, name TEXT, price REAL)")).unwrap();
     db.insert("t", &point(42, vec![0.5, -0.5], Some("INSERT INTO t(name, price) VALUES ('a, (b)', 9.5)"))).unwrap();
     let p = db.get("t", 42).unwrap().unwrap();
     assert_eq!(p.id, 42);
     assert_eq!(p.vector, vec![0.5, -0.5]);
     assert_eq!(
         p.payload,
-        vec![("name".to_string(), Value::Text("a, (b)".into())), ("price".to_string(), Value::Real(9.5))]
+        vec![
+            ("rowid".to_string(), Value::Integer(42)),
+            ("name".to_string(), Value::Text("a, (b)".into())),
+            ("price".to_string(), Value::Real(9.5)),
+        ]
     );
     assert!(db.get("t", 43).unwrap().is_none());
     assert!(db.delete("t", 42).unwrap());
