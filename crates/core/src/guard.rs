@@ -49,6 +49,20 @@ impl Policy {
             {
                 Ok(())
             }
+            // Creating a constraint's index reads the (new, empty) table.
+            (Policy::CreateTable { table }, AuthAction::Read { table_name, .. })
+                if in_main && table_name.eq_ignore_ascii_case(table) =>
+            {
+                Ok(())
+            }
+            // UNIQUE and PRIMARY KEY constraints create their own indexes.
+            (Policy::CreateTable { table }, AuthAction::CreateIndex { index_name, table_name })
+                if in_main
+                    && table_name.eq_ignore_ascii_case(table)
+                    && index_name.starts_with("sqlite_autoindex_") =>
+            {
+                Ok(())
+            }
             // CREATE TABLE records itself in sqlite_master (and an AUTOINCREMENT table in
             // sqlite_sequence); SQLite asks permission for those internal writes.
             (Policy::CreateTable { .. }, AuthAction::Insert { table_name })
