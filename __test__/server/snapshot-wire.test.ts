@@ -127,7 +127,10 @@ test('a client that cancels mid-stream leaves the served data intact and the ser
     setTimeout(() => call.cancel(), 200);
   });
   t.is((await outcome)?.code, status.CANCELLED);
-  await target.waitForLog((l) => l.method === 'ImportSnapshot' && l.code === 'CANCELLED');
+  // grpc-js may end the request stream before it reports the cancellation, so the server
+  // sees either CANCELLED or a stream that ended before is_final: both import nothing.
+  const logged = await target.waitForLog((l) => l.method === 'ImportSnapshot' && typeof l.code === 'string');
+  t.true(['CANCELLED', 'INVALID_ARGUMENT'].includes(logged.code as string), String(logged.code));
   t.deepEqual((await b.listCollections()).map((c) => c.name), ['keep']);
 
   const exportCancelled = new Promise<void>((resolve) => {
