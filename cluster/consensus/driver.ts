@@ -67,13 +67,16 @@ export function loadDurableState(stores: RaftStores, bootstrap?: Membership): Du
   if (snapshot !== null) {
     const s = snapshot.meta;
     const continues = first <= s.index + 1 && last >= s.index && (s.index < first || stores.log.entries(s.index, s.index)[0].term === s.term);
-    if (!continues) {
-      stores.log.reset(s.index);
-      return { hardState, snapshot, entries: [] };
-    }
+    if (!continues) stores.log.reset(s.index);
     from = s.index + 1;
   }
-  return { hardState, snapshot, entries: last >= from ? stores.log.entries(from, last) : [] };
+  const entries = stores.log.lastIndex() >= from ? stores.log.entries(from, stores.log.lastIndex()) : [];
+  // A crash between the entries and the hard state can leave entries (or a snapshot) of a
+  // newer term than the saved one. The node had accepted that term; no vote in it can have
+  // been sent, since a vote is saved before it is sent.
+  const newest = Math.max(snapshot?.meta.term ?? 0, entries.at(-1)?.term ?? 0);
+  if (newest > hardState.term) hardState = { term: newest, vote: null, commit: hardState.commit };
+  return { hardState, snapshot, entries };
 }
 
 interface PendingProposal<Result> {
@@ -263,8 +266,10 @@ export class RaftDriver<Result = unknown> {
         this.proposals.delete(index);
       }
     }
-    if (rd.hardState !== null) stores.hardState.save(rd.hardState);
+    // Entries before the hard state: a durable commit index must never point past durable
+    // entries, or a restart would take stale entries at those indexes for committed ones.
     if (rd.entries.length > 0) stores.log.append(rd.entries);
+    if (rd.hardState !== null) stores.hardState.save(rd.hardState);
     for (const m of rd.messages) transport.send(m);
     for (const entry of rd.committedEntries) {
       const result = await stateMachine.apply(entry);

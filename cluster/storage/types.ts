@@ -4,12 +4,15 @@
  * write and the messages that depend on it.
  *
  * Crash semantics: a write call that returns is durable (fsynced); a crash during a call may
- * leave either the old or the new state of what that call wrote, never a mix the store cannot
- * detect. A store reports corruption it cannot repair by throwing VectorXLiteError IO_ERROR.
+ * leave the old or the new state of what that call wrote (LogStore.append: any prefix of the
+ * batch, after torn-tail truncation), never a mix the store cannot detect. A store reports
+ * corruption it cannot repair by throwing VectorXLiteError IO_ERROR.
  *
- * The driver persists in this order for each Ready: snapshot, hard state, entries. On restart
- * it reconciles the three (see cluster/consensus/driver.ts `loadDurableState`): entries covered
- * by the snapshot are ignored, and a commit index beyond the last entry is clamped.
+ * The driver persists in this order for each Ready: snapshot, entries, hard state — so a
+ * durable commit index never points past durable entries. On restart it reconciles the three
+ * (see cluster/consensus/driver.ts `loadDurableState`): entries covered by the snapshot are
+ * ignored, a log that does not continue the snapshot is dropped, and a term older than the
+ * newest durable entry's is raised to it.
  */
 import type { HardState, LogEntry, Snapshot } from '../consensus/types.js';
 
