@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { VectorXLite, VectorXLiteError } from '../../src/index.js';
+import { VectorXLite, VectorXLiteError, type IndexProgress } from '../../src/index.js';
 import {
   SUPPORTED_PLATFORMS,
   currentTarget,
@@ -105,4 +105,20 @@ test('operations run in call order, with vectors captured when called', async (t
   await Promise.all(inserts);
   t.is((await info).count, 50);
   t.deepEqual(Array.from((await db.get('seq', 7))!.vector), [7, -7]);
+});
+
+test('progress reported during an operation reaches onProgress before the operation resolves', async (t) => {
+  const progress: IndexProgress[] = [];
+  const db = await VectorXLite.open(':memory:', { onProgress: (p) => progress.push(p) });
+  t.teardown(() => db.close());
+  await db.createCollection({ name: 'small', dimension: 2, maxElements: 4 });
+  await db.insertBatch(
+    'small',
+    Array.from({ length: 20 }, (_, i) => ({ id: i + 1, vector: [i + 1, 1] })),
+  );
+  const grows = progress.filter((p) => p.collection === 'small' && p.reason === 'grow');
+  t.true(grows.length > 0, 'the growth was reported by the time insertBatch resolved');
+  // The last event is sent just before the work ends; it must not trail the resolution.
+  const last = grows.at(-1)!;
+  t.is(last.done, last.total, 'the final progress event arrived before insertBatch resolved');
 });

@@ -1,11 +1,16 @@
 //! A threadsafe function: lets a pool thread hand values to a JS callback, which Node
 //! then calls on the JS thread. Used for `onProgress` while the engine rebuilds an index.
+//!
+//! `call` waits until the callback has run. Node delivers threadsafe calls and async-work
+//! completions through different queues, so without the wait an operation's Promise could
+//! resolve before the progress it reported reached JavaScript.
 
 use std::marker::PhantomData;
 use std::os::raw::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, ThreadId};
 
 use super::env::Env;
 use super::error::{check, JsResult};
@@ -26,7 +31,35 @@ unsafe impl Send for SendHandle {}
 
 pub struct ThreadsafeFunction<T> {
     shared: Arc<Shared>,
+    /// The JS thread, which must never wait for itself.
+    js_thread: ThreadId,
     convert: PhantomData<fn(T)>,
+}
+
+/// Set once the callback has run (or Node dropped the call); `call` waits on it.
+#[derive(Default)]
+struct Delivered {
+    done: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl Delivered {
+    fn set(&self) {
+        *self.done.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.signal.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+        while !*done {
+            done = self.signal.wait(done).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+struct Message<T> {
+    value: T,
+    delivered: Arc<Delivered>,
 }
 
 impl<T: Send + 'static> ThreadsafeFunction<T> {
@@ -58,18 +91,25 @@ impl<T: Send + 'static> ThreadsafeFunction<T> {
         }
         *lock(&shared) = Some(SendHandle(handle));
         check(raw, unsafe { sys::napi_unref_threadsafe_function(raw, handle) })?;
-        Ok(ThreadsafeFunction { shared, convert: PhantomData })
+        Ok(ThreadsafeFunction { shared, js_thread: thread::current().id(), convert: PhantomData })
     }
 
-    /// Queues a call with `value`; dropped silently once the function is gone.
+    /// Calls the callback with `value` on the JS thread and returns once it has run. Does
+    /// nothing once the function is gone; on the JS thread itself it only queues the call.
     pub fn call(&self, value: T) {
-        let guard = lock(&self.shared);
-        if let Some(handle) = guard.as_ref() {
-            let data = Box::into_raw(Box::new(value));
+        let delivered = Arc::new(Delivered::default());
+        let queued = {
+            let guard = lock(&self.shared);
+            let Some(handle) = guard.as_ref() else { return };
+            let data = Box::into_raw(Box::new(Message { value, delivered: delivered.clone() }));
             let status = unsafe { sys::napi_call_threadsafe_function(handle.0, data.cast(), sys::napi_tsfn_nonblocking) };
             if status != sys::napi_ok {
                 drop(unsafe { Box::from_raw(data) });
             }
+            status == sys::napi_ok
+        };
+        if queued && thread::current().id() != self.js_thread {
+            delivered.wait();
         }
     }
 }
@@ -94,8 +134,17 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 }
 
 /// Runs on the JS thread. `env` is null while Node tears the function down: just free.
+/// Either way the waiting caller is released.
 unsafe extern "C" fn call_js<T>(env: sys::napi_env, callback: sys::napi_value, context: *mut c_void, data: *mut c_void) {
-    let value = unsafe { Box::from_raw(data.cast::<T>()) };
+    let message = unsafe { Box::from_raw(data.cast::<Message<T>>()) };
+    let Message { value, delivered } = *message;
+    struct Release(Arc<Delivered>);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            self.0.set();
+        }
+    }
+    let _release = Release(delivered);
     if env.is_null() || callback.is_null() {
         return;
     }
@@ -104,5 +153,5 @@ unsafe extern "C" fn call_js<T>(env: sys::napi_env, callback: sys::napi_value, c
     let env = Env::new(env);
     // An exception thrown by the callback stays pending and Node reports it as uncaught,
     // as it does for a throwing event listener; a conversion failure has nobody to tell.
-    let _ = catch_unwind(AssertUnwindSafe(|| convert(env, *value).and_then(|arg| env.call_function(callback, &[arg]))));
+    let _ = catch_unwind(AssertUnwindSafe(|| convert(env, value).and_then(|arg| env.call_function(callback, &[arg]))));
 }
