@@ -1,7 +1,5 @@
 //! Every bad input gets its stable error code and leaves the database exactly as it was.
-mod common;
-
-use common::*;
+use super::common::*;
 use vectorxlite_core::*;
 
 fn shop() -> Engine {

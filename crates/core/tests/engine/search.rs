@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use super::common::*;
 use vectorxlite_core::*;
 
 fn filled(name: &str, distance: Distance, n: i64, dim: usize, seed: u64) -> (Engine, Vec<(i64, Vec<f32>)>) {

@@ -1,4 +1,4 @@
-mod common;
+use super::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -117,7 +117,7 @@ fn kill_9_mid_inserts_keeps_every_acknowledged_point() {
     db.create_collection(&labelled("c")).unwrap();
     db.close().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .args(["--exact", "durability::crash_child", "--nocapture", "--test-threads=1"])
         .env("VXL_CRASH_DB", &path)
         .stdout(Stdio::piped())
         .spawn()

@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use super::common::*;
 use vectorxlite_core::*;
 
 #[test]

@@ -1,0 +1,10 @@
+//! Integration tests of the engine against the real vectorlite library, in one test
+//! binary (one link instead of one per file; release builds use LTO).
+
+mod common;
+
+mod bad_input;
+mod durability;
+mod lifecycle;
+mod search;
+mod snapshot;
