@@ -88,3 +88,22 @@ export async function captureState(db: VectorXLite, file: string): Promise<DbSta
   }
   return file === ':memory:' ? { collections, points } : { collections, points, tables: dumpTables(file) };
 }
+
+/** Distances equal up to float32 rounding: an index rebuilt from the same vectors may differ in the last bits. */
+const DISTANCE_TOLERANCE = 1e-5;
+
+/**
+ * Asserts that `after` shows the same database as `before`: the same collections, stored rows
+ * and points with the same payloads in the same order; distances within float32 rounding.
+ */
+export function assertSameState(t: ExecutionContext, after: DbState, before: DbState, label = 'the database is unchanged'): void {
+  const withoutDistances = (state: DbState) => ({
+    ...state,
+    points: Object.fromEntries(Object.entries(state.points).map(([name, hits]) => [name, hits.map(({ id, payload }) => ({ id, payload }))])),
+  });
+  t.deepEqual(withoutDistances(after), withoutDistances(before), label);
+  const drifted = Object.entries(after.points).flatMap(([name, hits]) =>
+    hits.filter((hit, i) => Math.abs(hit.distance - (before.points[name]?.[i]?.distance ?? Number.NaN)) > DISTANCE_TOLERANCE).map((hit) => `${name}/${hit.id}`),
+  );
+  t.deepEqual(drifted, [], `${label}: distances`);
+}

@@ -1,0 +1,66 @@
+import test from 'ava';
+import { openFileDb } from '../helpers/embedded.js';
+import { randomVectors } from '../helpers/random.js';
+
+const DIMENSION = 12;
+const BASE = 200;
+const PARALLEL_INSERTS = 300;
+const PARALLEL_SEARCHES = 300;
+
+test('hundreds of parallel inserts, searches and gets all give correct results', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: DIMENSION, payloadSchema: 'CREATE TABLE items (rowid INTEGER PRIMARY KEY, name TEXT)' });
+  const vectors = randomVectors(BASE + PARALLEL_INSERTS, DIMENSION, 123);
+  const payload = (id: number) => `INSERT INTO items (name) VALUES ('item ${id}')`;
+  await db.insertBatch('items', vectors.slice(0, BASE).map((vector, i) => ({ id: i + 1, vector, payloadInsertQuery: payload(i + 1) })));
+
+  const inserts = vectors.slice(BASE).map((vector, i) => db.insert({ collection: 'items', id: BASE + i + 1, vector, payloadInsertQuery: payload(BASE + i + 1) }));
+  // Searches restricted to the base points: their answer must not depend on how the inserts interleave.
+  const searches = Array.from({ length: PARALLEL_SEARCHES }, (_, i) => {
+    const id = (i % BASE) + 1;
+    return db
+      .search({ collection: 'items', vector: vectors[id - 1]!, topK: 1, payloadSearchQuery: `SELECT name FROM items WHERE rowid <= ${BASE}` })
+      .then((hits) => ({ id, hits }));
+  });
+  const gets = Array.from({ length: BASE }, (_, i) => db.get('items', i + 1));
+
+  t.deepEqual(await Promise.all(inserts), Array.from({ length: PARALLEL_INSERTS }, () => undefined));
+  for (const { id, hits } of await Promise.all(searches)) {
+    t.deepEqual(hits.map((h) => [h.id, h.payload]), [[id, { name: `item ${id}` }]]);
+  }
+  for (const [i, point] of (await Promise.all(gets)).entries()) t.is(point!.id, i + 1);
+
+  t.is((await db.collectionInfo('items')).count, BASE + PARALLEL_INSERTS);
+  const found = await Promise.all(vectors.map((vector) => db.search({ collection: 'items', vector, topK: 1 })));
+  t.deepEqual(found.map((hits) => hits[0]!.id), vectors.map((_, i) => i + 1));
+});
+
+test('parallel calls on different collections, with deletes and failing calls mixed in, stay correct', async (t) => {
+  const { db } = await openFileDb(t);
+  const names = ['a', 'b', 'c'];
+  await Promise.all(names.map((name) => db.createCollection({ name, dimension: 4 })));
+  const vectors = randomVectors(100, 4, 9);
+
+  const work: Promise<unknown>[] = [];
+  for (const name of names) {
+    for (const [i, vector] of vectors.entries()) work.push(db.insert({ collection: name, id: i, vector }));
+  }
+  // Failing calls in the same wave must fail alone without disturbing the others.
+  const failing = [
+    t.throwsAsync(db.insert({ collection: 'a', id: 1000, vector: [1, 1, 1] }), { code: 'DIMENSION_MISMATCH' }),
+    t.throwsAsync(db.search({ collection: 'missing', vector: [1, 1, 1, 1] }), { code: 'NOT_FOUND' }),
+    t.throwsAsync(db.insert({ collection: 'b', id: 1001, vector: [1, 1, 1, 1], payloadInsertQuery: 'INSERT INTO nowhere VALUES (1)' })),
+  ];
+  await Promise.all([...work, ...failing]);
+
+  const deletes = Array.from({ length: 50 }, (_, i) => db.delete({ collection: 'b', id: i * 2 }));
+  const searches = vectors.map((vector, i) => db.search({ collection: 'c', vector, topK: 1 }).then((hits) => [hits[0]!.id, i]));
+  t.true((await Promise.all(deletes)).every(Boolean));
+  for (const [found, expected] of await Promise.all(searches)) t.is(found, expected);
+
+  const counts = await Promise.all(names.map(async (name) => (await db.collectionInfo(name)).count));
+  t.deepEqual(counts, [100, 50, 100]);
+  const hits = await db.search({ collection: 'b', vector: vectors[0]!, topK: 100 });
+  t.true(hits.every((h) => h.id % 2 === 1), 'deleted points are gone from the index');
+  t.is(hits.length, 50);
+});

@@ -1,0 +1,62 @@
+import test from 'ava';
+import { openFileDb } from '../helpers/embedded.js';
+
+const SCHEMA = 'CREATE TABLE typed (rowid INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, n TEXT, b BLOB)';
+const INSERT = "INSERT INTO typed (i, r, s, n, b) VALUES (-42, 2.5, 'it''s, (quoted); text', NULL, x'00ff10')";
+const EXPECTED = { i: -42, r: 2.5, s: "it's, (quoted); text", n: null, b: Buffer.from([0x00, 0xff, 0x10]) };
+
+test('payload values keep their SQLite types in get and search', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'typed', dimension: 2, payloadSchema: SCHEMA });
+  await db.insert({ collection: 'typed', id: 5, vector: [1, 1], payloadInsertQuery: INSERT });
+
+  const point = await db.get('typed', 5);
+  t.like(point!.payload, { i: -42, r: 2.5, s: EXPECTED.s, n: null });
+  t.true(Buffer.isBuffer(point!.payload.b), 'a BLOB is a Buffer');
+  t.deepEqual(point!.payload.b, EXPECTED.b);
+
+  const [hit] = await db.search({ collection: 'typed', vector: [1, 1], payloadSearchQuery: 'SELECT i, r, s, n, b FROM typed' });
+  t.deepEqual(hit!.payload, EXPECTED);
+  t.true(Buffer.isBuffer(hit!.payload.b));
+});
+
+test('the row lands at the point id even when the INSERT names another rowid', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'typed', dimension: 2, payloadSchema: SCHEMA });
+  await db.insert({ collection: 'typed', id: 5, vector: [1, 1], payloadInsertQuery: "INSERT INTO typed (rowid, s) VALUES (999, 'moved')" });
+  t.like((await db.get('typed', 5))!.payload, { s: 'moved' });
+  t.is(await db.get('typed', 999), null);
+  t.is((await db.collectionInfo('typed')).count, 1);
+});
+
+test('an omitted payload query stores a row of defaults', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'defaults', dimension: 2, payloadSchema: "CREATE TABLE defaults (rowid INTEGER PRIMARY KEY, tag TEXT DEFAULT 'none', n INTEGER)" });
+  await db.insert({ collection: 'defaults', id: 3, vector: [0, 1] });
+  t.like((await db.get('defaults', 3))!.payload, { tag: 'none', n: null });
+  const [hit] = await db.search({ collection: 'defaults', vector: [0, 1], payloadSearchQuery: "SELECT tag FROM defaults WHERE tag = 'none'" });
+  t.deepEqual(hit, { id: 3, distance: 0, payload: { tag: 'none' } });
+});
+
+test('a collection without payloadSchema takes points with and without DEFAULT VALUES', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'bare', dimension: 2 });
+  await db.insert({ collection: 'bare', id: 1, vector: [1, 0] });
+  await db.insert({ collection: 'bare', id: 2, vector: [0, 1], payloadInsertQuery: 'INSERT INTO bare DEFAULT VALUES' });
+  t.is((await db.collectionInfo('bare')).count, 2);
+  t.deepEqual((await db.search({ collection: 'bare', vector: [1, 0] })).map((h) => h.id), [1, 2]);
+});
+
+test('integers up to the safe limit and large reals survive as numbers', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'typed', dimension: 2, payloadSchema: SCHEMA });
+  await db.insert({
+    collection: 'typed',
+    id: Number.MAX_SAFE_INTEGER,
+    vector: [1, 1],
+    payloadInsertQuery: `INSERT INTO typed (i, r) VALUES (${Number.MIN_SAFE_INTEGER}, 1.5e300)`,
+  });
+  const point = await db.get('typed', Number.MAX_SAFE_INTEGER);
+  t.is(point!.id, Number.MAX_SAFE_INTEGER);
+  t.like(point!.payload, { i: Number.MIN_SAFE_INTEGER, r: 1.5e300 });
+});

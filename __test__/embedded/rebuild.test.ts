@@ -1,0 +1,113 @@
+import test, { type ExecutionContext } from 'ava';
+import Database from 'better-sqlite3';
+import type { IndexProgress } from '../../src/embedded/types.js';
+import { VectorXLite } from '../../src/index.js';
+import { openFileDb } from '../helpers/embedded.js';
+import { randomVectors } from '../helpers/random.js';
+
+const DIMENSION = 8;
+const COUNT = 200;
+
+/** A file database with one collection of COUNT points, recording onProgress calls. */
+async function filledDb(t: ExecutionContext, maxElements?: number) {
+  const progress: IndexProgress[] = [];
+  const { db, file } = await openFileDb(t, { onProgress: (p) => progress.push(p) });
+  await db.createCollection({
+    name: 'items',
+    dimension: DIMENSION,
+    maxElements,
+    payloadSchema: 'CREATE TABLE items (rowid INTEGER PRIMARY KEY, name TEXT)',
+  });
+  const vectors = randomVectors(COUNT, DIMENSION, 77);
+  return { db, file, progress, vectors };
+}
+
+async function insertAll(db: VectorXLite, vectors: Float32Array[]) {
+  for (const [i, vector] of vectors.entries()) {
+    await db.insert({ collection: 'items', id: i + 1, vector, payloadInsertQuery: `INSERT INTO items (name) VALUES ('item ${i + 1}')` });
+  }
+}
+
+/** Every point is found by a search for its own vector, with its payload. */
+async function assertAllFound(t: ExecutionContext, db: VectorXLite, vectors: Float32Array[], label: string) {
+  const missing: number[] = [];
+  for (const [i, vector] of vectors.entries()) {
+    const [hit] = await db.search({ collection: 'items', vector, topK: 1, payloadSearchQuery: 'SELECT name FROM items' });
+    if (hit?.id !== i + 1 || hit.payload.name !== `item ${i + 1}`) missing.push(i + 1);
+  }
+  t.deepEqual(missing, [], `${label}: every vector is found`);
+}
+
+test('inserting past maxElements grows the index and reports the rebuild', async (t) => {
+  const { db, progress, vectors } = await filledDb(t, 16);
+  await insertAll(db, vectors);
+
+  t.is((await db.collectionInfo('items')).count, COUNT);
+  t.true((await db.collectionInfo('items')).maxElements >= COUNT);
+  await assertAllFound(t, db, vectors, 'after growth');
+  const grows = progress.filter((p) => p.reason === 'grow');
+  t.true(grows.length > 0, 'onProgress reported growth');
+  t.true(grows.every((p) => p.collection === 'items' && p.done <= p.total));
+});
+
+test('a batch larger than maxElements grows the index in one go', async (t) => {
+  const { db, progress, vectors } = await filledDb(t, 10);
+  await db.insertBatch('items', vectors.map((vector, i) => ({ id: i + 1, vector, payloadInsertQuery: `INSERT INTO items (name) VALUES ('item ${i + 1}')` })));
+  await assertAllFound(t, db, vectors, 'after a growing batch');
+  t.true(progress.some((p) => p.reason === 'grow'));
+});
+
+// Another connection on the same file (plain better-sqlite3, no vectorlite) changes the schema
+// while the database is open; SQLite then reparses it, which empties vectorlite's index.
+const foreignDdl: Array<[string, string[]]> = [
+  ['CREATE TABLE from another connection', ['CREATE TABLE side (x)']],
+  ['ALTER TABLE ADD COLUMN on another table', ['CREATE TABLE side (x)', 'ALTER TABLE side ADD COLUMN y']],
+  ['ALTER TABLE ADD COLUMN on the payload table', ['ALTER TABLE items ADD COLUMN extra TEXT']],
+  ['DROP TABLE from another connection', ['CREATE TABLE side (x)', 'DROP TABLE side']],
+  ['VACUUM', ['VACUUM']],
+];
+
+for (const [what, statements] of foreignDdl) {
+  test(`after ${what} every vector is still found`, async (t) => {
+    const { db, file, progress, vectors } = await filledDb(t);
+    await insertAll(db, vectors);
+    await assertAllFound(t, db, vectors, 'before');
+
+    const other = new Database(file);
+    try {
+      for (const sql of statements) other.exec(sql);
+    } finally {
+      other.close();
+    }
+    await assertAllFound(t, db, vectors, `after ${what}`);
+    t.true(progress.some((p) => p.reason === 'reparse'), 'onProgress reported the restore');
+
+    // Writes keep working after the restore.
+    await db.insert({ collection: 'items', id: COUNT + 1, vector: vectors[0]!.map((x) => -x) });
+    t.is((await db.collectionInfo('items')).count, COUNT + 1);
+  });
+}
+
+test('collections created and deleted on the same database leave the others searchable', async (t) => {
+  const { db, vectors } = await filledDb(t);
+  await insertAll(db, vectors);
+  await db.createCollection({ name: 'other', dimension: 2 });
+  await db.insert({ collection: 'other', id: 1, vector: [1, 0] });
+  await assertAllFound(t, db, vectors, 'after creating a collection');
+  await db.deleteCollection('other');
+  await assertAllFound(t, db, vectors, 'after deleting a collection');
+});
+
+test('an index emptied by a reparse is restored before a restart too', async (t) => {
+  const { db, file, vectors } = await filledDb(t);
+  await insertAll(db, vectors);
+  const other = new Database(file);
+  other.exec('VACUUM');
+  other.close();
+  // Closing right after the reparse must not persist an emptied index file.
+  await db.close();
+
+  const reopened = await VectorXLite.open(file);
+  t.teardown(() => reopened.close());
+  await assertAllFound(t, reopened, vectors, 'after reparse, close and reopen');
+});
