@@ -32,6 +32,7 @@ class ObservedStateMachine implements StateMachine<KvResult> {
     readonly inner: MemoryStateMachine,
     private readonly node: NodeId,
     private readonly checker: InvariantChecker,
+    private readonly onRestore: () => void,
   ) {}
 
   async apply(entry: LogEntry): Promise<KvResult> {
@@ -49,6 +50,7 @@ class ObservedStateMachine implements StateMachine<KvResult> {
   async restore(snapshot: Snapshot): Promise<void> {
     await this.inner.restore(snapshot);
     this.last = snapshot.meta.index;
+    this.onRestore();
   }
 
   appliedIndex(): Promise<number> {
@@ -89,6 +91,8 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly nodes = new Map<NodeId, SimNode>();
   readonly initialVoters: NodeId[];
+  /** State machine restores from a snapshot (at restart or by InstallSnapshot). */
+  snapshotRestores = 0;
   private readonly raftRandom: SeededRandom;
 
   constructor(
@@ -129,6 +133,11 @@ export class SimCluster {
     return this.upNodes().filter((n) => n.driver!.status().role === 'leader');
   }
 
+  /** Live nodes whose process is running (not paused): the ones a client can talk to. */
+  reachableNodes(): SimNode[] {
+    return this.upNodes().filter((n) => !this.network.isPaused(n.id));
+  }
+
   async start(id: NodeId): Promise<void> {
     const node = this.node(id);
     if (node.up || node.starting) return;
@@ -143,7 +152,7 @@ export class SimCluster {
       random: this.raftRandom.fork(),
       stores: node.disk.stores(),
       transport,
-      stateMachine: new ObservedStateMachine(state, id, this.checker),
+      stateMachine: new ObservedStateMachine(state, id, this.checker, () => this.snapshotRestores++),
       raft: SIM_RAFT,
       snapshotThreshold: this.opts.snapshotThreshold,
       snapshotTrailing: this.opts.snapshotTrailing,
@@ -159,7 +168,7 @@ export class SimCluster {
     node.transport = transport;
     const tick = (): void => {
       if (node.incarnation !== incarnation || node.driver === null) return;
-      node.driver.tick();
+      if (!this.network.isPaused(id)) node.driver.tick();
       this.scheduler.after(TICK_MS, tick);
     };
     this.scheduler.after(1 + this.random.int(TICK_MS), tick);

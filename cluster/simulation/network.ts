@@ -25,6 +25,8 @@ export class SimNetwork {
   private readonly handlers = new Map<NodeId, MessageHandler>();
   /** Partition group of each node; nodes in different groups cannot talk. Empty: no partition. */
   private group = new Map<NodeId, number>();
+  /** Nodes whose process is paused (SIGSTOP, a long GC): deliveries wait until this time. */
+  private pausedUntil = new Map<NodeId, number>();
   delivered = 0;
 
   constructor(
@@ -54,6 +56,14 @@ export class SimNetwork {
     this.group = new Map();
   }
 
+  pause(id: NodeId, until: number): void {
+    this.pausedUntil.set(id, until);
+  }
+
+  isPaused(id: NodeId): boolean {
+    return (this.pausedUntil.get(id) ?? 0) > this.scheduler.now;
+  }
+
   partitioned(): boolean {
     return this.group.size > 0;
   }
@@ -70,13 +80,21 @@ export class SimNetwork {
     const copies = this.random.chance(c.duplicateRate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const delay = this.random.chance(c.longDelayRate) ? this.random.between(c.maxDelay, c.longDelay) : this.random.between(c.minDelay, c.maxDelay);
-      this.scheduler.after(delay, () => {
-        const handler = this.handlers.get(message.to);
-        if (!handler || !this.connected(message.from, message.to)) return;
-        this.delivered++;
-        handler(message);
-      });
+      this.scheduler.after(delay, () => this.deliver(message));
     }
+  }
+
+  private deliver(message: Message): void {
+    const resume = this.pausedUntil.get(message.to) ?? 0;
+    if (resume > this.scheduler.now) {
+      // The kernel buffers what reaches a stopped process; it reads it all on waking, in any order.
+      this.scheduler.at(resume + this.random.int(5), () => this.deliver(message));
+      return;
+    }
+    const handler = this.handlers.get(message.to);
+    if (!handler || !this.connected(message.from, message.to)) return;
+    this.delivered++;
+    handler(message);
   }
 }
 

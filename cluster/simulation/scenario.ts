@@ -36,7 +36,7 @@ export interface ScenarioResult {
   violations: string[];
   /** Simulated ms at the first violation, or at the end. */
   at: number;
-  stats: { acked: number; reads: number; elections: number; snapshotsInstalled: number; crashes: number; membershipChanges: number };
+  stats: { acked: number; reads: number; elections: number; snapshotRestores: number; crashes: number; membershipChanges: number };
 }
 
 /** A client issues one write at a time, retrying the same sequence number until it is acknowledged. */
@@ -93,7 +93,7 @@ class Run {
   steps = 0;
   healedAt = Infinity;
   stopClientsAt = Infinity;
-  stats = { acked: 0, reads: 0, elections: 0, snapshotsInstalled: 0, crashes: 0, membershipChanges: 0 };
+  stats = { acked: 0, reads: 0, elections: 0, snapshotRestores: 0, crashes: 0, membershipChanges: 0 };
   private lastLeaderTerm = 0;
   /** Async work started by events (node starts, nemesis actions); each step waits for it. */
   private inflight: Promise<unknown>[] = [];
@@ -113,9 +113,9 @@ class Run {
 
   /** Clients find the leader by trying: a node that believes it leads, or any live node. */
   pickTarget(): SimNode | undefined {
-    const leaders = this.cluster.leaders();
+    const leaders = this.cluster.leaders().filter((n) => !this.cluster.network.isPaused(n.id));
     if (leaders.length > 0 && this.rng.chance(0.9)) return this.rng.pick(leaders);
-    const up = this.cluster.upNodes();
+    const up = this.cluster.reachableNodes();
     return up.length > 0 ? this.rng.pick(up) : undefined;
   }
 
@@ -166,7 +166,7 @@ class Run {
     const c = this.cluster;
     const rng = this.rng;
     const ids = [...c.nodes.keys()];
-    const action = rng.int(10);
+    const action = rng.int(11);
     switch (action) {
       case 0: {
         // A random split.
@@ -227,6 +227,13 @@ class Run {
         const voters = leader.driver!.status().membership.members.filter((m) => m.voter && m.id !== leader.id);
         if (voters.length === 0) return;
         leader.driver!.transferLeadership(rng.pick(voters).id).catch(() => undefined);
+        return;
+      }
+      case 9: {
+        // Pause a process (the leader, usually): it wakes up believing what it believed.
+        const leader = c.leaders()[0];
+        const victim = leader && rng.chance(0.7) ? leader : rng.pick([...c.nodes.values()]);
+        c.network.pause(victim.id, c.scheduler.now + rng.between(100, 600));
         return;
       }
       default:
@@ -344,6 +351,6 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     steps: run.steps,
     violations: run.checker.violations,
     at: c.scheduler.now,
-    stats: run.stats,
+    stats: { ...run.stats, snapshotRestores: c.snapshotRestores },
   };
 }
