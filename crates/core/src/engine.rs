@@ -41,7 +41,9 @@ struct Live {
 
 struct State {
     conn: Connection,
-    /// `<db>.vxl/` for a file database; None for ":memory:".
+    /// The database file; None for ":memory:".
+    db_path: Option<PathBuf>,
+    /// `<db>.vxl/` beside a file database, holding one index file per collection.
     index_dir: Option<PathBuf>,
     collections: HashMap<String, Live>,
     schema_version: i64,
@@ -97,17 +99,20 @@ impl Engine {
             catalog::ensure_schema(&tx)?;
             tx.commit()?;
         }
-        let index_dir = if memory {
-            None
-        } else {
-            let mut dir = std::fs::canonicalize(path)?.into_os_string();
-            dir.push(".vxl");
-            let dir = PathBuf::from(dir);
-            std::fs::create_dir_all(&dir)?;
-            Some(dir)
+        let db_path = if memory { None } else { Some(std::fs::canonicalize(path)?) };
+        let index_dir = match &db_path {
+            None => None,
+            Some(p) => {
+                let mut dir = p.clone().into_os_string();
+                dir.push(".vxl");
+                let dir = PathBuf::from(dir);
+                std::fs::create_dir_all(&dir)?;
+                Some(dir)
+            }
         };
         let mut state = State {
             conn,
+            db_path,
             index_dir,
             collections: HashMap::new(),
             schema_version: 0,
@@ -470,7 +475,7 @@ impl State {
             count: live.count,
             vector: &q.vector,
             top_k: q.top_k,
-            ef: q.ef.unwrap_or(self.default_ef).max(q.top_k),
+            ef: q.ef.unwrap_or(self.default_ef),
         };
         match q.payload_search_query.as_deref() {
             None => search::unfiltered(&self.conn, &plan),
@@ -565,16 +570,12 @@ impl State {
     }
 
     fn close(self) -> Result<()> {
-        let State { conn, index_dir, collections, .. } = self;
+        let State { conn, db_path, index_dir, collections, .. } = self;
         conn.close()
             .map_err(|(_, e)| Error::new(ErrorCode::IoError, format!("closing the database failed: {e}")))?;
-        let Some(dir) = index_dir else { return Ok(()) };
+        let (Some(db_path), Some(dir)) = (db_path, index_dir) else { return Ok(()) };
         // The index files now hold exactly the committed vectors; record that with a
         // plain connection (no extension needed: indexes live in TEMP, not in the file).
-        let db_path = {
-            let s = dir.as_os_str().to_string_lossy();
-            PathBuf::from(s.strip_suffix(".vxl").unwrap_or(&s).to_string())
-        };
         let conn = Connection::open_with_flags(&db_path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| Error::new(ErrorCode::IoError, format!("cannot record index state: {e}")))?;
         let tx = conn.unchecked_transaction()?;

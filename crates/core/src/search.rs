@@ -27,6 +27,14 @@ pub struct Plan<'a> {
     pub ef: u32,
 }
 
+/// HNSW search breadth: at least the number of results wanted (hnswlib returns at most
+/// ef), and never more than the collection holds, which would only waste memory (and
+/// vectorlite reads ef as a 32-bit signed integer).
+fn breadth(p: &Plan<'_>, want: usize) -> u32 {
+    let most = p.count.max(want as u64).min(i32::MAX as u64) as u32;
+    p.ef.max(want as u32).min(most)
+}
+
 /// Nearest points with no filter; payload empty.
 pub fn unfiltered(conn: &Connection, p: &Plan<'_>) -> Result<Vec<SearchHit>> {
     if p.count == 0 {
@@ -34,7 +42,7 @@ pub fn unfiltered(conn: &Connection, p: &Plan<'_>) -> Result<Vec<SearchHit>> {
     }
     let want = (p.top_k as u64).min(p.count) as usize;
     let blob = vector::to_blob(p.vector);
-    let mut hits = index::knn(conn, p.collection, &blob, p.top_k, p.ef, None)?;
+    let mut hits = index::knn(conn, p.collection, &blob, want as u32, breadth(p, want), None)?;
     if hits.len() < want {
         // HNSW may miss points (deleted neighbours can cut the graph); the contract is
         // min(topK, count) results, so fall back to exact search.
@@ -74,7 +82,7 @@ pub fn filtered(conn: &Connection, p: &Plan<'_>, sql: &str) -> Result<Vec<Search
         brute_force(conn, p, Some(&matched))?
     } else {
         let blob = vector::to_blob(p.vector);
-        let hits = index::knn(conn, p.collection, &blob, p.top_k, p.ef, Some(&matched))?;
+        let hits = index::knn(conn, p.collection, &blob, want as u32, breadth(p, want), Some(&matched))?;
         if hits.len() < want {
             brute_force(conn, p, Some(&matched))?
         } else {

@@ -105,6 +105,7 @@ fn edge_dimensions_and_top_k_larger_than_collection() {
     }
     let hits = db.search(&query("one", vec![2.2], 100)).unwrap();
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 3, 1, 4, 0]);
+    assert_eq!(db.search(&query("one", vec![2.2], u32::MAX)).unwrap().len(), 5);
     db.create_collection(&config("big", 4096, Distance::Cosine)).unwrap();
     let mut rng = Rng::new(9);
     let points: Vec<NewPoint> = (0..20).map(|i| point(i, rng.vector(4096), None)).collect();
