@@ -679,3 +679,48 @@ fn now_millis() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Index without a file (":memory:"): a reparse on the engine's own connection empties
+    /// it, which only code inside the crate can cause; the next call must rebuild it.
+    #[test]
+    fn emptied_index_is_rebuilt_before_answering() {
+        let events: Arc<Mutex<Vec<IndexProgress>>> = Arc::default();
+        let sink = Arc::clone(&events);
+        let lib = std::env::var("VECTORLITE_PATH").map(PathBuf::from).unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../node_modules/@1yefuwang1/vectorlite-linux-x64/src/vectorlite.so")
+        });
+        let progress: Progress = Some(Arc::new(move |p| sink.lock().unwrap().push(p)));
+        let db = Engine::open(":memory:", OpenOptions { vectorlite_path: lib, default_ef: None, progress }).unwrap();
+        let config = CollectionConfig {
+            name: "c".into(),
+            dimension: 2,
+            distance: Distance::L2,
+            payload_schema: None,
+            max_elements: None,
+            m: None,
+            ef_construction: None,
+        };
+        db.create_collection(&config).unwrap();
+        let points: Vec<NewPoint> = (0..50)
+            .map(|i| NewPoint { id: i, vector: vec![i as f32, 1.0], payload_insert_query: None })
+            .collect();
+        db.insert_batch("c", &points).unwrap();
+        for op in ["VACUUM", "CREATE TABLE z (rowid INTEGER PRIMARY KEY); ALTER TABLE z RENAME TO y; DROP TABLE y"] {
+            events.lock().unwrap().clear();
+            db.state.lock().as_ref().unwrap().conn.execute_batch(op).unwrap();
+            for p in &points {
+                let q = SearchQuery { collection: "c".into(), vector: p.vector.clone(), top_k: 1, payload_search_query: None, ef: None };
+                assert_eq!(db.search(&q).unwrap()[0].id, p.id, "after {op}");
+            }
+            let reasons: Vec<RebuildReason> = events.lock().unwrap().iter().map(|e| e.reason).collect();
+            assert!(reasons.contains(&RebuildReason::Reparse), "after {op}: {reasons:?}");
+        }
+    }
+}
