@@ -752,7 +752,7 @@ export class Raft {
     if (news) {
       if (this.maybeCommit()) this.broadcastAppend(true);
       this.maybeSendTimeoutNow(m.from);
-      this.maybePromote(m.from, pr);
+      this.maybePromote();
     }
     if (this.role === 'leader') this.sendAppends(m.from, false);
   }
@@ -797,6 +797,7 @@ export class Raft {
   }
 
   private afterCommit(): void {
+    this.maybePromote();
     if (this.readsBeforeCommit.length > 0 && this.commit >= this.termStartIndex) {
       const waiting = this.readsBeforeCommit;
       this.readsBeforeCommit = [];
@@ -828,12 +829,15 @@ export class Raft {
   }
 
   /** A learner that holds everything committed becomes a voter (JoinCluster's second step). */
-  private maybePromote(id: NodeId, pr: Progress): void {
+  private maybePromote(): void {
     if (this.role !== 'leader' || this.leadTransferee !== null) return;
-    const member = this.membership.members.find((x) => x.id === id);
-    if (!member || member.voter) return;
-    if (pr.match < this.commit || this.configIndex > this.commit || this.commit < this.termStartIndex) return;
-    this.proposeConfigChange({ type: 'promote', id });
+    if (this.configIndex > this.commit || this.commit < this.termStartIndex) return;
+    if (!this.membership.members.some((m) => m.id === this.id)) return; // a leader on its way out
+    for (const member of this.membership.members) {
+      if (member.voter || (this.progress.get(member.id)?.match ?? 0) < this.commit) continue;
+      this.proposeConfigChange({ type: 'promote', id: member.id });
+      return; // one change at a time
+    }
   }
 
   // ---- ReadIndex ----
