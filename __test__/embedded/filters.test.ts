@@ -125,6 +125,30 @@ test('a JOIN with another collection filters on and returns its columns', async 
   }
 });
 
+test('a subquery on another collection and a table alias filter like brute force', async (t) => {
+  const { db, products, queries } = await productsDb(t);
+  for (const query of queries) {
+    const viaSubquery = await db.search({
+      collection: 'products',
+      vector: query,
+      topK: 10,
+      ef: EXACT_EF,
+      payloadSearchQuery: "SELECT name FROM products WHERE category_id IN (SELECT rowid FROM categories WHERE label = 'food')",
+    });
+    t.deepEqual(viaSubquery.map((h) => h.id), expectedIds(products, (p) => p.categoryId === 3, query, 10));
+
+    const viaAlias = await db.search({
+      collection: 'products',
+      vector: query,
+      topK: 10,
+      ef: EXACT_EF,
+      payloadSearchQuery: 'SELECT p.name AS title, p.price FROM products AS p WHERE p.price BETWEEN 50 AND 200',
+    });
+    t.deepEqual(viaAlias.map((h) => h.id), expectedIds(products, (p) => p.price >= 50 && p.price <= 200, query, 10));
+    t.deepEqual(Object.keys(viaAlias[0]!.payload), ['title', 'price']);
+  }
+});
+
 test('a filter matching fewer rows than topK returns exactly those rows, nearest first', async (t) => {
   const { db, products, queries } = await productsDb(t);
   const isRare = (p: Product) => p.price < 5;

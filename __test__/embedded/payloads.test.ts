@@ -60,3 +60,25 @@ test('integers up to the safe limit and large reals survive as numbers', async (
   t.is(point!.id, Number.MAX_SAFE_INTEGER);
   t.like(point!.payload, { i: Number.MIN_SAFE_INTEGER, r: 1.5e300 });
 });
+
+test('a UNIQUE column rejects a duplicate value with SQL_ERROR and stores nothing', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'users', dimension: 2, payloadSchema: 'CREATE TABLE users (rowid INTEGER PRIMARY KEY, email TEXT UNIQUE)' });
+  await db.insert({ collection: 'users', id: 1, vector: [1, 0], payloadInsertQuery: "INSERT INTO users (email) VALUES ('a@example.com')" });
+  await t.throwsAsync(db.insert({ collection: 'users', id: 2, vector: [0, 1], payloadInsertQuery: "INSERT INTO users (email) VALUES ('a@example.com')" }), { code: 'SQL_ERROR' });
+  t.is(await db.get('users', 2), null);
+  t.deepEqual((await db.search({ collection: 'users', vector: [0, 1] })).map((h) => h.id), [1]);
+});
+
+test('an INSERT OR REPLACE that would overwrite another point is FORBIDDEN_SQL and keeps that point', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'users', dimension: 2, payloadSchema: 'CREATE TABLE users (rowid INTEGER PRIMARY KEY, email TEXT UNIQUE)' });
+  await db.insert({ collection: 'users', id: 1, vector: [1, 0], payloadInsertQuery: "INSERT INTO users (email) VALUES ('a@example.com')" });
+  await t.throwsAsync(
+    db.insert({ collection: 'users', id: 2, vector: [0, 1], payloadInsertQuery: "INSERT OR REPLACE INTO users (email) VALUES ('a@example.com')" }),
+    { code: 'FORBIDDEN_SQL' },
+  );
+  t.like((await db.get('users', 1))!.payload, { email: 'a@example.com' });
+  t.is(await db.get('users', 2), null);
+  t.is((await db.collectionInfo('users')).count, 1);
+});

@@ -1,3 +1,5 @@
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
 import type { IndexProgress } from '../../src/embedded/types.js';
@@ -111,3 +113,31 @@ test('an index emptied by a reparse is restored before a restart too', async (t)
   t.teardown(() => reopened.close());
   await assertAllFound(t, reopened, vectors, 'after reparse, close and reopen');
 });
+
+/** Files beside the database that are neither the database nor its journal: the index files. */
+async function indexFiles(dir: string, dbFile: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const own = new Set([dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).filter((path) => !own.has(path));
+}
+
+for (const [what, damage] of [
+  ['missing', (path: string) => rm(path)],
+  ['corrupted', async (path: string) => writeFile(path, Buffer.alloc((await stat(path)).size, 0x5a))],
+  ['truncated', (path: string) => writeFile(path, Buffer.alloc(0))],
+] as const) {
+  test(`a ${what} index file is rebuilt from the durable vectors on open`, async (t) => {
+    const { db, file, vectors } = await filledDb(t);
+    await insertAll(db, vectors);
+    await db.close();
+    const files = await indexFiles(dirname(file), file);
+    t.true(files.length > 0, 'a clean close writes an index file beside the database');
+    for (const path of files) await damage(path);
+
+    const progress: IndexProgress[] = [];
+    const reopened = await VectorXLite.open(file, { onProgress: (p) => progress.push(p) });
+    t.teardown(() => reopened.close());
+    await assertAllFound(t, reopened, vectors, `with a ${what} index file`);
+    t.like(progress.filter((p) => p.reason === 'open').at(-1), { collection: 'items', done: COUNT, total: COUNT });
+  });
+}

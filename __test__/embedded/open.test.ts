@@ -1,0 +1,68 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import test from 'ava';
+import { VectorXLite } from '../../src/index.js';
+import type { OpenOptions } from '../../src/embedded/types.js';
+import { bruteForceTopK, recall } from '../helpers/brute-force.js';
+import { rejectsWithCode } from '../helpers/errors.js';
+import { randomVectors } from '../helpers/random.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+test('open creates a missing database file', async (t) => {
+  const file = join(await tempDir(t), 'new.db');
+  const db = await VectorXLite.open(file);
+  t.teardown(() => db.close());
+  t.deepEqual(await db.listCollections(), []);
+});
+
+test('opening inside a missing directory is IO_ERROR', async (t) => {
+  await rejectsWithCode(t, VectorXLite.open(join(await tempDir(t), 'no', 'such', 'dir', 'x.db')), 'IO_ERROR');
+});
+
+const badOptions: Array<[string, unknown]> = [
+  ['defaultEf 0', { defaultEf: 0 }],
+  ['defaultEf -1', { defaultEf: -1 }],
+  ['defaultEf 2.5', { defaultEf: 2.5 }],
+  ['onProgress that is not a function', { onProgress: 'log' }],
+  ['options that are not an object', 42],
+];
+for (const [what, options] of badOptions) {
+  test(`open with ${what} is INVALID_ARGUMENT`, async (t) => {
+    await rejectsWithCode(t, VectorXLite.open(':memory:', options as OpenOptions), 'INVALID_ARGUMENT');
+  });
+}
+
+test('open with an empty path is INVALID_ARGUMENT', async (t) => {
+  await rejectsWithCode(t, VectorXLite.open(''), 'INVALID_ARGUMENT');
+});
+
+test('a file that is not a database is refused, and left as it was', async (t) => {
+  const file = join(await tempDir(t), 'notes.txt');
+  const text = 'not a database, just some notes\n'.repeat(200);
+  await writeFile(file, text);
+  await rejectsWithCode(t, VectorXLite.open(file), 'IO_ERROR');
+  t.is(await readFile(file, 'utf8'), text);
+});
+
+test('defaultEf set at open is used by searches without ef, and a search ef overrides it', async (t) => {
+  const db = await VectorXLite.open(':memory:', { defaultEf: 10 });
+  t.teardown(() => db.close());
+  await db.createCollection({ name: 'c', dimension: 32 });
+  const points = randomVectors(3000, 32, 17).map((vector, id) => ({ id, vector }));
+  await db.insertBatch('c', points);
+
+  const meanRecall = async (ef?: number) => {
+    let total = 0;
+    const queries = randomVectors(20, 32, 18);
+    for (const query of queries) {
+      const hits = await db.search({ collection: 'c', vector: query, topK: 10, ef });
+      total += recall(hits.map((h) => h.id), bruteForceTopK('cosine', points, query, 10).map((n) => n.id));
+    }
+    return total / queries.length;
+  };
+  const narrow = await meanRecall();
+  const wide = await meanRecall(400);
+  t.log(`recall@10 at defaultEf 10: ${narrow.toFixed(3)}, at ef 400: ${wide.toFixed(3)}`);
+  t.true(wide >= 0.95);
+  t.true(narrow < wide, 'the narrow default finds fewer true neighbours');
+});
