@@ -39,38 +39,42 @@ interface EngineResult {
   search: Record<number, SearchRun>;
 }
 
-async function measure(engine: BenchEngine, vectors: Float32Array[], queries: Float32Array[], truth: number[][]): Promise<EngineResult> {
-  const insertStart = performance.now();
-  await engine.insertAll(vectors, batchSize);
-  const insertSeconds = (performance.now() - insertStart) / 1000;
-  console.error(`${engine.name}: inserted ${vectors.length} in ${insertSeconds.toFixed(1)} s`);
-
-  const search: Record<number, SearchRun> = {};
-  for (const ef of efValues) {
-    // One untimed pass warms caches, so neither engine pays for being first.
-    for (const query of queries.slice(0, 10)) await engine.search(query, topK, ef);
-    const found: number[][] = [];
-    const start = performance.now();
-    for (const query of queries) found.push(await engine.search(query, topK, ef));
-    const seconds = (performance.now() - start) / 1000;
-    search[ef] = { qps: queries.length / seconds, recall: meanRecall(found, truth) };
-    console.error(`${engine.name}: ef=${ef} qps=${search[ef]!.qps.toFixed(1)} recall=${search[ef]!.recall.toFixed(3)}`);
-  }
-  return { insertSeconds, insertsPerSecond: vectors.length / insertSeconds, search };
+/** Runs `work` and returns its duration in seconds. */
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
 }
 
-async function run(open: (dir: string, params: HnswParameters) => Promise<BenchEngine>, vectors: Float32Array[], queries: Float32Array[], truth: number[][]) {
-  const dir = await mkdtemp(join(tmpdir(), 'vectorxlite-bench-'));
-  try {
-    const engine = await open(dir, params);
-    try {
-      return await measure(engine, vectors, queries, truth);
-    } finally {
-      await engine.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+/**
+ * Measures both engines interleaved, batch by batch and query by query, so load from other
+ * processes on a shared machine falls on both alike and the ratios stay meaningful.
+ */
+async function measure(engines: BenchEngine[], vectors: Float32Array[], queries: Float32Array[], truth: number[][]): Promise<EngineResult[]> {
+  const insertSeconds = engines.map(() => 0);
+  for (let start = 0; start < vectors.length; start += batchSize) {
+    const batch = vectors.slice(start, start + batchSize);
+    for (const [e, engine] of engines.entries()) insertSeconds[e]! += await timed(() => engine.insertBatch(batch, start));
   }
+  for (const [e, engine] of engines.entries()) console.error(`${engine.name}: inserted ${vectors.length} in ${insertSeconds[e]!.toFixed(1)} s`);
+
+  const searches: Array<Record<number, SearchRun>> = engines.map(() => ({}));
+  for (const ef of efValues) {
+    // An untimed pass warms caches, so neither engine pays for going first.
+    for (const engine of engines) for (const query of queries.slice(0, 10)) await engine.search(query, topK, ef);
+    const seconds = engines.map(() => 0);
+    const found: number[][][] = engines.map(() => []);
+    for (const query of queries) {
+      for (const [e, engine] of engines.entries()) {
+        seconds[e]! += await timed(async () => found[e]!.push(await engine.search(query, topK, ef)));
+      }
+    }
+    for (const [e, engine] of engines.entries()) {
+      searches[e]![ef] = { qps: queries.length / seconds[e]!, recall: meanRecall(found[e]!, truth) };
+      console.error(`${engine.name}: ef=${ef} qps=${searches[e]![ef]!.qps.toFixed(1)} recall=${searches[e]![ef]!.recall.toFixed(3)}`);
+    }
+  }
+  return engines.map((_, e) => ({ insertSeconds: insertSeconds[e]!, insertsPerSecond: vectors.length / insertSeconds[e]!, search: searches[e]! }));
 }
 
 const vectors = randomVectors(n, params.dimension, seeds.data);
@@ -78,8 +82,17 @@ const queries = randomVectors(queryCount, params.dimension, seeds.queries);
 console.error(`ground truth: brute force over ${n} vectors for ${queryCount} queries`);
 const truth = cosineGroundTruth(vectors, queries, topK);
 
-const ours = await run(openVectorXLite, vectors, queries, truth);
-const baseline = await run(openRawVectorlite, vectors, queries, truth);
+const dir = await mkdtemp(join(tmpdir(), 'vectorxlite-bench-'));
+const engines: BenchEngine[] = [];
+let ours: EngineResult;
+let baseline: EngineResult;
+try {
+  engines.push(await openVectorXLite(dir, params), await openRawVectorlite(dir, params));
+  [ours, baseline] = (await measure(engines, vectors, queries, truth)) as [EngineResult, EngineResult];
+} finally {
+  for (const engine of engines) await engine.close();
+  await rm(dir, { recursive: true, force: true });
+}
 
 const ratio = (a: number, b: number) => a / b;
 const fixed = (x: number, digits: number) => x.toFixed(digits);
@@ -98,6 +111,7 @@ const report = {
   date: new Date().toISOString(),
   machine: machineInfo(),
   parameters: { n, ...params, distance: 'cosine', topK, queries: queryCount, batchSize, efValues, seeds, storage: 'file database in a temp dir' },
+  method: 'both engines open at once; inserts interleaved batch by batch and searches query by query, each call timed on its own',
   baseline: 'vectorlite virtual table through better-sqlite3 (no payload table, no durable vector copy)',
   results: {
     insert: {

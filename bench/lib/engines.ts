@@ -17,8 +17,8 @@ export interface HnswParameters {
 
 export interface BenchEngine {
   readonly name: string;
-  /** Inserts vectors[i] under id i, `batchSize` per transaction. */
-  insertAll(vectors: Float32Array[], batchSize: number): Promise<void>;
+  /** Inserts vectors[i] under id firstId + i, in one transaction. */
+  insertBatch(vectors: Float32Array[], firstId: number): Promise<void>;
   /** The ids of the topK nearest to `vector`. */
   search(vector: Float32Array, topK: number, ef: number): Promise<number[]>;
   close(): Promise<void>;
@@ -37,11 +37,7 @@ export async function openVectorXLite(dir: string, params: HnswParameters): Prom
   });
   return {
     name: 'vectorxlite',
-    async insertAll(vectors, batchSize) {
-      for (let start = 0; start < vectors.length; start += batchSize) {
-        await db.insertBatch(COLLECTION, vectors.slice(start, start + batchSize).map((vector, i) => ({ id: start + i, vector })));
-      }
-    },
+    insertBatch: (vectors, firstId) => db.insertBatch(COLLECTION, vectors.map((vector, i) => ({ id: firstId + i, vector }))),
     async search(vector, topK, ef) {
       const hits = await db.search({ collection: COLLECTION, vector, topK, ef });
       return hits.map((hit) => hit.id);
@@ -69,15 +65,15 @@ export async function openRawVectorlite(dir: string, params: HnswParameters): Pr
       `hnsw(max_elements=${params.maxElements}, M=${params.m}, ef_construction=${params.efConstruction}))`,
   );
   const insert = db.prepare(`INSERT INTO ${COLLECTION} (rowid, vec) VALUES (?, ?)`);
-  const insertBatch = db.transaction((vectors: Float32Array[], firstId: number) => {
+  const insertInTransaction = db.transaction((vectors: Float32Array[], firstId: number) => {
     for (const [i, vector] of vectors.entries()) insert.run(BigInt(firstId + i), asBlob(vector));
   });
   // vectorlite wants INTEGER rowid, k and ef; better-sqlite3 binds JS numbers as REAL, bigints as INTEGER.
   const search = db.prepare(`SELECT rowid FROM ${COLLECTION} WHERE knn_search(vec, knn_param(?, ?, ?))`).pluck();
   return {
     name: 'vectorlite',
-    async insertAll(vectors, batchSize) {
-      for (let start = 0; start < vectors.length; start += batchSize) insertBatch(vectors.slice(start, start + batchSize), start);
+    async insertBatch(vectors, firstId) {
+      insertInTransaction(vectors, firstId);
     },
     async search(vector, topK, ef) {
       return search.all(asBlob(vector), BigInt(topK), BigInt(ef)) as number[];
