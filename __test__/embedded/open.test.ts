@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { VectorXLite } from '../../src/index.js';
+import { VectorXLite, VectorXLiteError } from '../../src/index.js';
 import type { OpenOptions } from '../../src/embedded/types.js';
 import { bruteForceTopK, recall } from '../helpers/brute-force.js';
 import { rejectsWithCode } from '../helpers/errors.js';
@@ -65,4 +65,26 @@ test('defaultEf set at open is used by searches without ef, and a search ef over
   t.log(`recall@10 at defaultEf 10: ${narrow.toFixed(3)}, at ef 400: ${wide.toFixed(3)}`);
   t.true(wide >= 0.95);
   t.true(narrow < wide, 'the narrow default finds fewer true neighbours');
+});
+
+// Engine bug: a second open of the same file gets its own index, so each handle misses the other's inserts.
+test.failing('a second open of the same file is refused or sees every point', async (t) => {
+  const file = join(await tempDir(t), 'shared.db');
+  const first = await VectorXLite.open(file);
+  t.teardown(() => first.close());
+  await first.createCollection({ name: 'c', dimension: 2 });
+  await first.insert({ collection: 'c', id: 1, vector: [1, 0] });
+
+  let second: VectorXLite;
+  try {
+    second = await VectorXLite.open(file);
+  } catch (error) {
+    t.true(error instanceof VectorXLiteError, 'refused with a VectorXLiteError');
+    return;
+  }
+  t.teardown(() => second.close());
+  await first.insert({ collection: 'c', id: 2, vector: [0, 1] });
+  t.deepEqual((await second.search({ collection: 'c', vector: [0, 1] })).map((h) => h.id), [2, 1]);
+  await second.insert({ collection: 'c', id: 3, vector: [1, 1] });
+  t.deepEqual((await first.search({ collection: 'c', vector: [1, 1], topK: 1 })).map((h) => h.id), [3]);
 });
