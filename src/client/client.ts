@@ -62,7 +62,7 @@ export interface CallOptions {
   deadlineMs?: number;
 }
 
-export interface ExportSnapshotOptions extends CallOptions {
+export interface SnapshotTransferOptions extends CallOptions {
   /** Bytes per chunk; default 64 KiB. */
   chunkSize?: number;
   /** Whether HNSW index files ride along (else the importer rebuilds them). Default true. */
@@ -198,7 +198,7 @@ export class VectorXLiteClient {
    * Streams the server's snapshot into a snapshot file (docs/snapshot-format.md) at `path`,
    * verifying every checksum; the file appears only when complete and verified.
    */
-  async exportSnapshotToFile(path: string, options: ExportSnapshotOptions = {}): Promise<SnapshotMetadata> {
+  async exportSnapshotToFile(path: string, options: SnapshotTransferOptions = {}): Promise<SnapshotMetadata> {
     this.checkOpen();
     const partial = join(dirname(path), `.${randomUUID()}.vxlsnap.partial`);
     const assembler = new SnapshotStreamAssembler(partial);
@@ -220,21 +220,28 @@ export class VectorXLiteClient {
   }
 
   /** Streams a snapshot file to the server, which verifies it and then replaces its data. */
-  async importSnapshotFromFile(path: string, options: ExportSnapshotOptions = {}): Promise<ImportResult> {
+  async importSnapshotFromFile(path: string, options: SnapshotTransferOptions = {}): Promise<ImportResult> {
     this.checkOpen();
     let call: ReturnType<VectorXLitePBClient['importSnapshot']> | undefined;
     const response = new Promise<ImportSnapshotResponsePB>((resolve, reject) => {
       call = this.stub.importSnapshot(this.metadata(), { deadline: this.deadline(options) }, (err, r) => (err ? reject(err) : resolve(r)));
     });
     const stream = call as NonNullable<typeof call>;
+    // The server may answer early (a rejected chunk, a wrong token): stop sending then.
+    let answered = false;
+    const settled = response.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     try {
       for await (const chunk of snapshotChunks(path, { chunkSize: options.chunkSize, includeIndexFiles: options.includeIndexFiles })) {
-        if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
+        if (answered) break;
+        if (!stream.write(chunk)) await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), settled]);
       }
       stream.end();
     } catch (err) {
       stream.cancel();
-      response.catch(() => undefined);
+      await settled;
       throw fromServiceError(err);
     }
     try {
