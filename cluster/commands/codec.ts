@@ -44,6 +44,7 @@ class Writer {
   private view = new DataView(this.buffer.buffer);
   private length = 0;
 
+  /** Makes room for `bytes` more bytes and returns where they start; may replace `buffer` and `view`, so read those after calling it. */
   private reserve(bytes: number): number {
     const at = this.length;
     if (at + bytes > this.buffer.length) {
@@ -57,23 +58,27 @@ class Writer {
   }
 
   u8(value: number): void {
-    this.view.setUint8(this.reserve(1), value);
+    const at = this.reserve(1);
+    this.view.setUint8(at, value);
   }
 
   u32(value: number, what: string): void {
     if (!Number.isInteger(value) || value < 0 || value > MAX_U32) throw invalid(`${what} must be an integer in [0, ${MAX_U32}], got ${value}.`);
-    this.view.setUint32(this.reserve(4), value, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value, true);
   }
 
   /** Ids are int64 on the wire; JavaScript holds them exactly only as safe integers. */
   i64(value: number, what: string): void {
     if (!Number.isSafeInteger(value)) throw invalid(`${what} must be a safe integer, got ${value}.`);
-    this.view.setBigInt64(this.reserve(8), BigInt(value), true);
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, BigInt(value), true);
   }
 
   bytes(value: Uint8Array): void {
     this.u32(value.length, 'a length');
-    this.buffer.set(value, this.reserve(value.length));
+    const at = this.reserve(value.length);
+    this.buffer.set(value, at);
   }
 
   string(value: string, what: string): void {

@@ -55,6 +55,11 @@ export class EngineStateMachine implements StateMachine<CommandResult> {
     return new EngineStateMachine(db, options.dataDir, window);
   }
 
+  /** The directory this state machine owns. */
+  get dataDir(): string {
+    return this.dir;
+  }
+
   /** The database, for reads (search, collectionExists). Writes go through the log only. */
   get engine(): VectorXLite {
     return this.db;
