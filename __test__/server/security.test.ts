@@ -23,6 +23,16 @@ test('with --auth-token every call needs the bearer token; wrong or missing is U
     t.is(insert?.code, 'UNAUTHENTICATED');
   }
   t.is((await good.collectionInfo('a')).count, 0, 'rejected calls changed nothing');
+
+  const dir = await tempDir(t);
+  const file = join(dir, 'a.vxlsnap');
+  await good.exportSnapshotToFile(file);
+  const stranger = connect(t, server.address, { token: 'nope' });
+  const exported = await t.throwsAsync(stranger.exportSnapshotToFile(join(dir, 'stolen.vxlsnap')), { instanceOf: VectorXLiteError });
+  t.is(exported?.code, 'UNAUTHENTICATED');
+  const imported = await t.throwsAsync(stranger.importSnapshotFromFile(file, { chunkSize: 1024 }), { instanceOf: VectorXLiteError });
+  t.is(imported?.code, 'UNAUTHENTICATED');
+  t.true((await good.importSnapshotFromFile(file)).filesRestored >= 1);
 });
 
 test('with TLS flags the server speaks TLS only; a client trusting the certificate works', async (t) => {
