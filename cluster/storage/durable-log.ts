@@ -154,17 +154,18 @@ function prepareSchema(db: Database.Database, file: string): void {
   if (version > FORMAT_VERSION) {
     throw new VectorXLiteError('FAILED_PRECONDITION', `${WHAT} at ${file} has format ${version}, newer than this version reads (${FORMAT_VERSION}); upgrade VectorXLite`);
   }
+  if (version === FORMAT_VERSION) return;
   db.transaction(() => {
     db.exec(`
-      CREATE TABLE IF NOT EXISTS entries (
+      CREATE TABLE entries (
         idx INTEGER PRIMARY KEY,
         term INTEGER NOT NULL,
         type INTEGER NOT NULL,
         data BLOB NOT NULL,
         checksum BLOB NOT NULL
       );
-      CREATE TABLE IF NOT EXISTS log_start (id INTEGER PRIMARY KEY CHECK (id = 1), compacted INTEGER NOT NULL);
-      INSERT OR IGNORE INTO log_start (id, compacted) VALUES (1, 0);
+      CREATE TABLE log_start (id INTEGER PRIMARY KEY CHECK (id = 1), compacted INTEGER NOT NULL);
+      INSERT INTO log_start (id, compacted) VALUES (1, 0);
     `);
     db.pragma(`user_version = ${FORMAT_VERSION}`);
   })();
