@@ -1,7 +1,9 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { ChannelCredentials, Client, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { join } from 'node:path';
 import { VectorXLiteError } from '../../src/errors.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { seededRandom, randomVectors } from '../helpers/random.js';
 import { connect } from './helpers/client.js';
 import { ServerProcess } from './helpers/server-process.js';
@@ -44,6 +46,11 @@ test('limits: oversized message, top_k over the maximum, a 100,000-component vec
   t.is(vector?.code, 'RESOURCE_EXHAUSTED', vector?.message);
   const wideInsert = await t.throwsAsync(client.insert({ collection: 'lim', id: 2, vector: new Float32Array(20_000).fill(1) }), { instanceOf: VectorXLiteError });
   t.is(wideInsert?.code, 'RESOURCE_EXHAUSTED', 'over the max dimension (default 16384)');
+  const wideCollection = await t.throwsAsync(client.createCollection({ name: 'wide', dimension: 100_000 }), { instanceOf: VectorXLiteError });
+  t.is(wideCollection?.code, 'RESOURCE_EXHAUSTED');
+  const dir = await tempDir(t);
+  const bigChunks = await t.throwsAsync(client.exportSnapshotToFile(join(dir, 's'), { chunkSize: 300_000 }), { instanceOf: VectorXLiteError });
+  t.is(bigChunks?.code, 'RESOURCE_EXHAUSTED', 'chunks must fit the message limit');
   t.deepEqual((await client.search({ collection: 'lim', vector: [1, 2, 3, 4], topK: 100 })).map((r) => r.id), [1]);
 });
 

@@ -119,7 +119,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     authToken: setting('auth-token'),
     tlsCertPath,
     tlsKeyPath,
-    maxMessageBytes: integer('max-message-bytes', DEFAULT_CONFIG.maxMessageBytes, 1024, 2 ** 31 - 1),
+    // The floor keeps a default 64 KiB snapshot chunk within one message.
+    maxMessageBytes: integer('max-message-bytes', DEFAULT_CONFIG.maxMessageBytes, 128 * 1024, 2 ** 31 - 1),
     limits: {
       maxTopK: integer('max-top-k', DEFAULT_LIMITS.maxTopK, 1, 1_000_000),
       maxDimension: integer('max-dimension', DEFAULT_LIMITS.maxDimension, 1, 1_000_000),

@@ -24,6 +24,15 @@ export function checkDimension(length: number, limits: RequestLimits, what: stri
   }
 }
 
+export function checkCollectionDimension(dimension: number, limits: RequestLimits): void {
+  if (dimension > limits.maxDimension) {
+    throw new VectorXLiteError(
+      'RESOURCE_EXHAUSTED',
+      `vector_dimension ${dimension} is over this server's maximum dimension of ${limits.maxDimension}`,
+    );
+  }
+}
+
 export function checkBatchSize(count: number, limits: RequestLimits): void {
   if (count > limits.maxBatchPoints) {
     throw new VectorXLiteError('RESOURCE_EXHAUSTED', `a batch of ${count} points is over this server's maximum of ${limits.maxBatchPoints}; split it`);

@@ -60,7 +60,7 @@ export async function startServer({ config, openEngine, logger }: StartServerOpt
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
   });
-  new VectorXLiteService({ engine, adapter, metrics, limits: config.limits, stagingDir: tmpdir() }).addTo(server);
+  new VectorXLiteService({ engine, adapter, metrics, limits: config.limits, maxMessageBytes: config.maxMessageBytes, stagingDir: tmpdir() }).addTo(server);
   health.addTo(server);
 
   let http: ObservabilityHttpServer | undefined;

@@ -33,17 +33,21 @@ import type { VectorDbMetrics } from '../observability/metrics.js';
 import type { CallAdapter, CallContext } from './adapter.js';
 import { parseDistance } from './distance.js';
 import type { Engine } from './engine.js';
-import { checkBatchSize, checkDimension, checkTopK, type RequestLimits } from './limits.js';
+import { checkBatchSize, checkCollectionDimension, checkDimension, checkTopK, type RequestLimits } from './limits.js';
 import { withSafeDecoding } from './malformed.js';
 import { payloadToEntries, payloadToKeyValues } from './payload.js';
 
 const DEFAULT_TOP_K = 10;
+/** Room for a chunk's fields besides its data (file name, offset, flags). */
+const CHUNK_FRAMING_BYTES = 1024;
 
 export interface VectorXLiteServiceOptions {
   engine: Engine;
   adapter: CallAdapter;
   metrics: VectorDbMetrics;
   limits: RequestLimits;
+  /** The server's message size limit; snapshot chunks must fit in it. */
+  maxMessageBytes: number;
   /** Where snapshot files are staged while streaming; each operation uses its own subfolder. */
   stagingDir: string;
 }
@@ -91,7 +95,7 @@ export class VectorXLiteService {
 
   /** `index_file_path` is accepted for compatibility; the engine keeps index files beside the database. */
   private async createCollection(r: CollectionConfigPB): Promise<EmptyPB> {
-    checkDimension(r.vectorDimension, this.options.limits, 'vector_dimension');
+    checkCollectionDimension(r.vectorDimension, this.options.limits);
     await this.engine.createCollection({
       name: r.collectionName,
       dimension: r.vectorDimension,
@@ -179,6 +183,12 @@ export class VectorXLiteService {
 
   private async exportSnapshot(r: ExportSnapshotRequestPB, send: (chunk: SnapshotChunkPB) => Promise<void>, ctx: CallContext): Promise<void> {
     const chunkSize = resolveChunkSize(r.chunkSize);
+    if (chunkSize + CHUNK_FRAMING_BYTES > this.options.maxMessageBytes) {
+      throw new VectorXLiteError(
+        'RESOURCE_EXHAUSTED',
+        `chunk_size ${chunkSize} does not fit this server's message limit of ${this.options.maxMessageBytes} bytes; ask for smaller chunks`,
+      );
+    }
     await this.withStagingDir(async (dir) => {
       const file = join(dir, 'export.vxlsnap');
       const metadata = await this.engine.exportSnapshot(file);
