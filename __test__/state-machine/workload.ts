@@ -52,6 +52,11 @@ export class LogBuilder {
     return this.push('command', encodeCommand({ ...body, clientId, seq: next } as Command));
   }
 
+  /** A command exactly as given, client id and sequence included. */
+  encoded(command: Command): LogEntry {
+    return this.push('command', encodeCommand(command));
+  }
+
   /** Re-appends the bytes of an earlier entry, as a client retry after a leader change does. */
   repeat(entry: LogEntry): LogEntry {
     return this.push(entry.type, entry.data);
