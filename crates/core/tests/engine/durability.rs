@@ -138,8 +138,9 @@ fn kill_9_mid_inserts_keeps_every_acknowledged_point() {
     let db = Engine::open(&path, opts).unwrap();
     assert_eq!(reasons(&events), [RebuildReason::Open]);
     let count = db.collection_info("c").unwrap().count as i64;
-    // Everything acknowledged is there; at most the one insert in flight besides.
-    assert!(count == 150 || count == 151, "count {count}");
+    // Everything acknowledged is there. The child may have run ahead of the lines read
+    // (pipe buffer), so more may be there too, each one whole (checked below).
+    assert!(count >= 150, "count {count}");
     let mut rng = Rng::new(7);
     let points: Vec<(i64, Vec<f32>)> = (0..count).map(|id| (id, rng.vector(DIM))).collect();
     assert_all_found(&db, "c", &points);
