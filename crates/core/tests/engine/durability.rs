@@ -144,6 +144,10 @@ fn kill_9_mid_inserts_keeps_every_acknowledged_point() {
     let mut rng = Rng::new(7);
     let points: Vec<(i64, Vec<f32>)> = (0..count).map(|id| (id, rng.vector(DIM))).collect();
     assert_all_found(&db, "c", &points);
+    // No payload row without its vector either.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let payload_rows: i64 = other.query_row("SELECT count(*) FROM c", [], |r| r.get(0)).unwrap();
+    assert_eq!(payload_rows, count);
 }
 
 /// ALTER TABLE, VACUUM and DDL from another connection make SQLite reparse the schema,
