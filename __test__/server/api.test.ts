@@ -1,5 +1,5 @@
 import test from 'ava';
-import { VectorXLiteError } from '../../src/errors.js';
+import { VectorXLiteError, type ErrorCode } from '../../src/errors.js';
 import { bruteForceTopK } from '../helpers/brute-force.js';
 import { randomVectors } from '../helpers/random.js';
 import { serverWithClient } from './helpers/client.js';
@@ -112,7 +112,7 @@ test('every bad input gets its code over the wire and the server keeps serving',
   await client.createCollection({ name: 'ok', dimension: 3, payloadSchema: 'CREATE TABLE ok (rowid INTEGER PRIMARY KEY, name TEXT)' });
   await client.createCollection({ name: 'other', dimension: 3 });
   await client.insert({ collection: 'ok', id: 1, vector: [1, 2, 3] });
-  const cases: Array<[string, () => Promise<unknown>, string]> = [
+  const cases: Array<[string, () => Promise<unknown>, ErrorCode]> = [
     ['wrong dimension', () => client.insert({ collection: 'ok', id: 2, vector: [1, 2] }), 'DIMENSION_MISMATCH'],
     ['NaN component', () => client.insert({ collection: 'ok', id: 2, vector: [1, Number.NaN, 3] }), 'INVALID_ARGUMENT'],
     ['Infinity component', () => client.search({ collection: 'ok', vector: [1, Number.POSITIVE_INFINITY, 3] }), 'INVALID_ARGUMENT'],
