@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
 import { VectorXLiteError, type ErrorCode } from '../../src/errors.js';
+import { loadDurableState } from '../../cluster/consensus/driver.js';
 import { openDurableStores } from '../../cluster/storage/durable.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { entry, run } from './contract.js';
@@ -191,4 +192,16 @@ test('a temporary file left by a crashed snapshot save is ignored and removed', 
   t.teardown(() => stores.close());
   t.deepEqual(stores.snapshots.load(), saved);
   t.false(existsSync(join(dir, 'snapshot.tmp')));
+});
+
+test("the driver's loadDurableState bootstraps a fresh directory once and finds the same state after a restart", async (t) => {
+  const dir = await tempDir(t, 'vxl-raft-store-');
+  const bootstrap = { members: [{ id: 'n1', voter: true, raftAddr: '127.0.0.1:7001', clusterAddr: '127.0.0.1:8001' }] };
+  let stores = openDurableStores(dir);
+  const first = loadDurableState(stores, bootstrap);
+  t.is(first.entries.length, 1, 'the bootstrap configuration is entry 1');
+  stores.close();
+  stores = openDurableStores(dir);
+  t.teardown(() => stores.close());
+  t.deepEqual(loadDurableState(stores, bootstrap), first, 'a restarted node does not bootstrap again');
 });

@@ -16,7 +16,8 @@ export function openDatabase(file: string, what: string): Database.Database {
   try {
     db = new Database(file);
     db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = WAL');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new Error(`SQLite kept journal mode ${String(mode)} instead of WAL`);
     db.pragma('synchronous = FULL');
     // Takes the exclusive lock now, so a second opener fails at open rather than at its first write.
     db.exec('BEGIN IMMEDIATE; COMMIT');
