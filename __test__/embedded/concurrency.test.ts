@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import test from 'ava';
-import { openFileDb } from '../helpers/embedded.js';
+import { openFileDb, openMemoryDb } from '../helpers/embedded.js';
 import { randomVectors } from '../helpers/random.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const DIMENSION = 12;
 const BASE = 200;
@@ -63,4 +65,53 @@ test('parallel calls on different collections, with deletes and failing calls mi
   const hits = await db.search({ collection: 'b', vector: vectors[0]!, topK: 100 });
   t.true(hits.every((h) => h.id % 2 === 1), 'deleted points are gone from the index');
   t.is(hits.length, 50);
+});
+
+test('a snapshot exported during parallel inserts holds whole points, including every insert resolved before it', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: DIMENSION, payloadSchema: 'CREATE TABLE items (rowid INTEGER PRIMARY KEY, name TEXT)' });
+  const vectors = randomVectors(400, DIMENSION, 55);
+  const insertOne = (i: number) => db.insert({ collection: 'items', id: i + 1, vector: vectors[i]!, payloadInsertQuery: `INSERT INTO items (name) VALUES ('item ${i + 1}')` });
+  await Promise.all(vectors.slice(0, 200).map((_, i) => insertOne(i)));
+
+  const path = join(await tempDir(t), 'during.snapshot');
+  const later = vectors.slice(200).map((_, i) => insertOne(200 + i));
+  const exported = db.exportSnapshot(path);
+  await Promise.all([...later, exported]);
+
+  const { db: copy } = await openMemoryDb(t);
+  await copy.importSnapshot(path);
+  const { count } = await copy.collectionInfo('items');
+  t.true(count >= 200 && count <= 400, `${count} points in the snapshot`);
+  for (const [i, vector] of vectors.entries()) {
+    const point = await copy.get('items', i + 1);
+    if (i < 200) t.truthy(point, `point ${i + 1} resolved before the export`);
+    if (point === null) continue;
+    t.deepEqual(Array.from(point.vector), Array.from(vector));
+    t.like(point.payload, { name: `item ${i + 1}` });
+  }
+});
+
+test('searches running while a snapshot is imported see the old data or the new, never a mix', async (t) => {
+  const { db: source } = await openMemoryDb(t);
+  await source.createCollection({ name: 'items', dimension: DIMENSION });
+  const vectors = randomVectors(100, DIMENSION, 66);
+  await source.insertBatch('items', vectors.map((vector, i) => ({ id: 1000 + i, vector })));
+  const path = join(await tempDir(t), 'new.snapshot');
+  await source.exportSnapshot(path);
+
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: DIMENSION });
+  await db.insertBatch('items', vectors.map((vector, i) => ({ id: i, vector })));
+
+  const searches = vectors.map((vector) => db.search({ collection: 'items', vector, topK: 5 }));
+  const imported = db.importSnapshot(path);
+  const more = vectors.map((vector) => db.search({ collection: 'items', vector, topK: 5 }));
+  await imported;
+  for (const hits of await Promise.all([...searches, ...more])) {
+    const old = hits.every((h) => h.id < 1000);
+    const fresh = hits.every((h) => h.id >= 1000);
+    t.true(hits.length === 5 && (old || fresh), `hits ${hits.map((h) => h.id).join(',')}`);
+  }
+  t.true((await db.search({ collection: 'items', vector: vectors[0]!, topK: 5 })).every((h) => h.id >= 1000));
 });
