@@ -119,8 +119,8 @@ test('§5.4.2 Figure 8: a leader does not commit an entry of an earlier term by 
     net.collect(id);
   }
   net.deliverAll(noAppends);
-  t.is(s1.status().matchIndex.get('s2'), 3);
-  t.is(s1.status().matchIndex.get('s3'), 3);
+  t.is(s1.matchIndexes().get('s2'), 3);
+  t.is(s1.matchIndexes().get('s3'), 3);
   t.is(s1.status().commit, 2, 'index 3 (term 2) is on a majority but not committed by counting');
   // Once the term-4 entry is on a majority, it and everything before it commit.
   net.heartbeat('s1');

@@ -190,8 +190,18 @@ export class RaftDriver<Result = unknown> {
     return this.raft.status();
   }
 
+  /** Leader only: each follower's match index (replication lag = lastIndex - match). */
+  matchIndexes(): Map<NodeId, number> {
+    return this.raft.matchIndexes();
+  }
+
   termAt(index: number): number | undefined {
     return this.raft.termAt(index);
+  }
+
+  /** Inputs are queued or a Ready is being handled. */
+  get busy(): boolean {
+    return this.running !== null;
   }
 
   entryAt(index: number): LogEntry | undefined {

@@ -114,8 +114,6 @@ export interface Status {
   lastIndex: number;
   firstIndex: number;
   membership: Membership;
-  /** Leader only: each follower's match index. */
-  matchIndex: Map<NodeId, number>;
   leadTransferee: NodeId | null;
 }
 
@@ -382,8 +380,6 @@ export class Raft {
   }
 
   status(): Status {
-    const matchIndex = new Map<NodeId, number>();
-    for (const [id, pr] of this.progress) matchIndex.set(id, pr.match);
     return {
       id: this.id,
       role: this.role,
@@ -395,9 +391,15 @@ export class Raft {
       lastIndex: this.log.lastIndex(),
       firstIndex: this.log.firstIndex(),
       membership: this.membership,
-      matchIndex,
       leadTransferee: this.leadTransferee,
     };
+  }
+
+  /** Leader only: how far each follower's log is known to match this one (empty on followers). */
+  matchIndexes(): Map<NodeId, number> {
+    const result = new Map<NodeId, number>();
+    for (const [id, pr] of this.progress) result.set(id, pr.match);
+    return result;
   }
 
   /** Term of the entry at `index`, if this node still holds it (or it is the compaction base). */

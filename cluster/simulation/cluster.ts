@@ -65,6 +65,7 @@ export class SimNode {
   /** Bumped on every start, so ticks and callbacks of a dead incarnation do nothing. */
   incarnation = 0;
   starting = false;
+  readonly termAt = (index: number): number | undefined => this.driver?.termAt(index);
 
   constructor(
     readonly id: NodeId,
@@ -193,13 +194,14 @@ export class SimCluster {
 
   /** Lets every node finish what the last event started. */
   async settle(): Promise<void> {
-    for (const n of this.nodes.values()) await n.driver?.settle();
+    for (const n of this.nodes.values()) if (n.driver?.busy) await n.driver.settle();
   }
 
   views(): NodeView[] {
-    return this.upNodes().map((n) => {
-      const driver = n.driver!;
-      return { id: n.id, status: driver.status(), termAt: (i: number) => driver.termAt(i) };
-    });
+    const views: NodeView[] = [];
+    for (const n of this.nodes.values()) {
+      if (n.driver !== null) views.push({ id: n.id, status: n.driver.status(), termAt: n.termAt });
+    }
+    return views;
   }
 }

@@ -1,0 +1,3 @@
+import { seedRangeTest } from './seed-range.js';
+
+seedRangeTest(261, 260);
