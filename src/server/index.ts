@@ -10,3 +10,17 @@ export { parseDistance } from './distance.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 export { withSafeDecoding, MalformedRequest } from './malformed.js';
 export type { Engine } from './engine.js';
+export {
+  createLogger,
+  createMetrics,
+  startObservabilityHttp,
+  LogLevels,
+  type Logger,
+  type LogLevel,
+  type LoggerOptions,
+  type VectorDbMetrics,
+  type MetricsOptions,
+  type ObservabilityHttpOptions,
+  type ObservabilityHttpServer,
+} from '../observability/index.js';
+export { snapshotChunks, SnapshotStreamAssembler, readContainerHeader, metadataFromWire, metadataToWire } from '../snapshot/index.js';
