@@ -30,8 +30,33 @@ interface EncodedEntry {
   checksum: Buffer;
 }
 
+/** The log's SQL, prepared once per connection. */
+function prepareStatements(db: Database.Database) {
+  const deleteFrom = db.prepare('DELETE FROM entries WHERE idx >= ?');
+  const insert = db.prepare('INSERT INTO entries (idx, term, type, data, checksum) VALUES (@idx, @term, @type, @data, @checksum)');
+  const deleteUpTo = db.prepare('DELETE FROM entries WHERE idx <= ?');
+  const deleteAll = db.prepare('DELETE FROM entries');
+  const setStart = db.prepare('UPDATE log_start SET compacted = ? WHERE id = 1');
+  return {
+    range: db.prepare('SELECT idx, term, type, data, checksum FROM entries WHERE idx BETWEEN ? AND ? ORDER BY idx'),
+    append: db.transaction((first: number, rows: EncodedEntry[]) => {
+      deleteFrom.run(first);
+      for (const row of rows) insert.run(row);
+    }),
+    compact: db.transaction((index: number) => {
+      deleteUpTo.run(index);
+      setStart.run(index);
+    }),
+    reset: db.transaction((index: number) => {
+      deleteAll.run();
+      setStart.run(index);
+    }),
+  };
+}
+
 export class DurableLogStore implements LogStore {
   private closed = false;
+  private readonly sql: ReturnType<typeof prepareStatements>;
 
   private constructor(
     private readonly db: Database.Database,
@@ -39,7 +64,9 @@ export class DurableLogStore implements LogStore {
     /** Entries with index <= compacted are discarded; firstIndex() is compacted + 1. */
     private compacted: number,
     private last: number,
-  ) {}
+  ) {
+    this.sql = prepareStatements(db);
+  }
 
   /**
    * Opens the log in `file` (created if missing) and checks every entry: a tail of entries
@@ -78,9 +105,7 @@ export class DurableLogStore implements LogStore {
     if (from <= this.compacted || to > this.last) {
       throw new RangeError(`entries [${from}, ${to}] are outside the stored log [${this.compacted + 1}, ${this.last}]`);
     }
-    const rows = guarded(WHAT, this.file, 'read', () =>
-      this.db.prepare('SELECT idx, term, type, data, checksum FROM entries WHERE idx BETWEEN ? AND ? ORDER BY idx').all(from, to) as EntryRow[],
-    );
+    const rows = guarded(WHAT, this.file, 'read', () => this.sql.range.all(from, to) as EntryRow[]);
     const result: LogEntry[] = [];
     for (let index = from; index <= to; index++) {
       const row = rows[index - from];
@@ -102,28 +127,25 @@ export class DurableLogStore implements LogStore {
       if (entry.index !== first + i) throw new RangeError('appended entries must be contiguous');
       return encodeEntry(entry);
     });
-    guarded(WHAT, this.file, 'append', () =>
-      this.db.transaction(() => {
-        this.db.prepare('DELETE FROM entries WHERE idx >= ?').run(first);
-        const insert = this.db.prepare('INSERT INTO entries (idx, term, type, data, checksum) VALUES (@idx, @term, @type, @data, @checksum)');
-        for (const row of rows) insert.run(row);
-      })(),
-    );
+    guarded(WHAT, this.file, 'append', () => this.sql.append(first, rows));
     this.last = first + entries.length - 1;
   }
 
   /** Durable on return here too: one fsync per snapshot is cheap, and a restart then starts where the node left off. */
   compact(index: number): void {
     this.ensureOpen();
+    checkIndex(index, 'compact');
     if (index <= this.compacted) return;
-    this.moveStart(index, 'compact', 'DELETE FROM entries WHERE idx <= ?', [index]);
+    guarded(WHAT, this.file, 'compact', () => this.sql.compact(index));
+    this.compacted = index;
     this.last = Math.max(this.last, index);
   }
 
   reset(index: number): void {
     this.ensureOpen();
-    if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`reset index ${index} is not a non-negative integer`);
-    this.moveStart(index, 'reset', 'DELETE FROM entries', []);
+    checkIndex(index, 'reset');
+    guarded(WHAT, this.file, 'reset', () => this.sql.reset(index));
+    this.compacted = index;
     this.last = index;
   }
 
@@ -133,20 +155,13 @@ export class DurableLogStore implements LogStore {
     guarded(WHAT, this.file, 'close', () => this.db.close());
   }
 
-  /** Deletes entries and moves the start of the log to `index` + 1 in one transaction. */
-  private moveStart(index: number, action: string, deleteSql: string, params: number[]): void {
-    guarded(WHAT, this.file, action, () =>
-      this.db.transaction(() => {
-        this.db.prepare(deleteSql).run(...params);
-        this.db.prepare('UPDATE log_start SET compacted = ? WHERE id = 1').run(index);
-      })(),
-    );
-    this.compacted = index;
-  }
-
   private ensureOpen(): void {
     if (this.closed) throw new VectorXLiteError('CLOSED', `${WHAT} at ${this.file} is closed`);
   }
+}
+
+function checkIndex(index: number, action: string): void {
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`${action} index ${index} is not a non-negative integer`);
 }
 
 function prepareSchema(db: Database.Database, file: string): void {
