@@ -34,6 +34,34 @@ pub struct Engine {
     state: Mutex<Option<State>>,
 }
 
+/// Database files open in this process. A second Engine on the same file would hold a
+/// second, diverging copy of every index (they live in connection memory), so it is
+/// refused instead of silently returning wrong results.
+static OPEN_FILES: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// This process's claim on a database file, released when dropped.
+struct FileClaim(PathBuf);
+
+impl FileClaim {
+    fn take(path: PathBuf) -> Result<FileClaim> {
+        let mut open = OPEN_FILES.lock().unwrap_or_else(|e| e.into_inner());
+        if !open.insert(path.clone()) {
+            return Err(Error::invalid(format!(
+                "database {} is already open in this process; share that instance or close it first",
+                path.display()
+            )));
+        }
+        Ok(FileClaim(path))
+    }
+}
+
+impl Drop for FileClaim {
+    fn drop(&mut self) {
+        OPEN_FILES.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.0);
+    }
+}
+
 struct Live {
     c: Collection,
     count: u64,
@@ -43,6 +71,7 @@ struct State {
     conn: Connection,
     /// The database file; None for ":memory:".
     db_path: Option<PathBuf>,
+    claim: Option<FileClaim>,
     /// `<db>.vxl/` beside a file database, holding one index file per collection.
     index_dir: Option<PathBuf>,
     collections: HashMap<String, Live>,
@@ -70,6 +99,8 @@ impl Engine {
         if path.is_empty() {
             return Err(Error::invalid("database path must not be empty (use ':memory:' for an in-memory database)"));
         }
+        let db_path = if memory { None } else { Some(absolute(Path::new(path))?) };
+        let claim = db_path.clone().map(FileClaim::take).transpose()?;
         let conn = if memory {
             Connection::open_in_memory()
         } else {
@@ -99,7 +130,6 @@ impl Engine {
             catalog::ensure_schema(&tx)?;
             tx.commit()?;
         }
-        let db_path = if memory { None } else { Some(std::fs::canonicalize(path)?) };
         let index_dir = match &db_path {
             None => None,
             Some(p) => {
@@ -113,6 +143,7 @@ impl Engine {
         let mut state = State {
             conn,
             db_path,
+            claim,
             index_dir,
             collections: HashMap::new(),
             schema_version: 0,
@@ -264,6 +295,24 @@ fn validate_config(c: &CollectionConfig) -> Result<()> {
         return Err(Error::invalid("hnsw.efConstruction must be at least 1"));
     }
     Ok(())
+}
+
+/// The canonical path of a database file that may not exist yet.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    if path.exists() {
+        return Ok(std::fs::canonicalize(path)?);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("database path {} does not name a file", path.display())))?;
+    let parent = std::fs::canonicalize(parent).map_err(|e| {
+        Error::new(ErrorCode::IoError, format!("cannot open database {}: {e}", path.display()))
+    })?;
+    Ok(parent.join(name))
 }
 
 fn default_capacity(dimension: u32, m: u32) -> u32 {
@@ -496,7 +545,11 @@ impl State {
         if let Some(live) = self.collections.get_mut(&key(&c.name)) {
             live.count -= 1;
         }
-        index::remove(&self.conn, &c, id)?;
+        if index::remove(&self.conn, &c, id).is_err() {
+            // The row is deleted durably; an index that cannot forget it is rebuilt.
+            let file = self.index_file(&c.name);
+            index::rebuild(&self.conn, &c, file.as_deref(), RebuildReason::Reparse, &self.progress)?;
+        }
         Ok(true)
     }
 
@@ -515,6 +568,11 @@ impl State {
     }
 
     fn export_snapshot(&mut self, dest: &Path) -> Result<SnapshotMetadata> {
+        if let (Some(db), Ok(target)) = (&self.db_path, std::fs::canonicalize(dest)) {
+            if &target == db {
+                return Err(Error::invalid("snapshot destination must not be the database file itself"));
+            }
+        }
         let copy = snapshot::sibling(dest, "db");
         let result = (|| {
             self.conn
@@ -570,7 +628,18 @@ impl State {
     }
 
     fn close(self) -> Result<()> {
-        let State { conn, db_path, index_dir, collections, .. } = self;
+        let State { conn, db_path, claim, index_dir, collections, .. } = self;
+        let result = Self::persist_indexes(conn, db_path, index_dir, collections);
+        drop(claim);
+        result
+    }
+
+    fn persist_indexes(
+        conn: Connection,
+        db_path: Option<PathBuf>,
+        index_dir: Option<PathBuf>,
+        collections: HashMap<String, Live>,
+    ) -> Result<()> {
         conn.close()
             .map_err(|(_, e)| Error::new(ErrorCode::IoError, format!("closing the database failed: {e}")))?;
         let (Some(db_path), Some(dir)) = (db_path, index_dir) else { return Ok(()) };

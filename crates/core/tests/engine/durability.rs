@@ -209,3 +209,19 @@ fn deleted_slots_do_not_block_inserts_at_capacity() {
     points.extend(fill(&db, "d", 5..8, 9));
     assert_all_found(&db, "d", &points);
 }
+
+#[test]
+fn one_engine_per_database_file_in_a_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let db = Engine::open(&path, options()).unwrap();
+    let same_file = dir.path().join(".").join("test.db");
+    let second = Engine::open(&same_file.to_string_lossy(), options());
+    assert_eq!(second.err().map(|e| e.code), Some(ErrorCode::InvalidArgument));
+    assert_eq!(code(db.export_snapshot(std::path::Path::new(&path))), ErrorCode::InvalidArgument);
+    db.close().unwrap();
+    Engine::open(&path, options()).unwrap().close().unwrap();
+    // Dropping without close releases the file too.
+    drop(Engine::open(&path, options()).unwrap());
+    Engine::open(&path, options()).unwrap();
+}

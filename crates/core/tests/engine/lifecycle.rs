@@ -114,3 +114,17 @@ fn edge_dimensions_and_top_k_larger_than_collection() {
     assert_eq!(hits[0].id, 7);
     assert!(hits[0].distance.abs() < 1e-4);
 }
+
+#[test]
+fn bad_open_options() {
+    let open = |path: &str, o: OpenOptions| Engine::open(path, o).err().map(|e| e.code);
+    assert_eq!(open("", options()), Some(ErrorCode::InvalidArgument));
+    assert_eq!(open("/nonexistent-dir/x/y.db", options()), Some(ErrorCode::IoError));
+    assert_eq!(open(":memory:", OpenOptions { default_ef: Some(0), ..options() }), Some(ErrorCode::InvalidArgument));
+    let missing_lib = OpenOptions { vectorlite_path: "/nonexistent/vectorlite.so".into(), ..options() };
+    assert_eq!(open(":memory:", missing_lib), Some(ErrorCode::InvalidArgument));
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_db = dir.path().join("junk.db");
+    std::fs::write(&not_a_db, vec![0x42u8; 8192]).unwrap();
+    assert_eq!(open(&not_a_db.to_string_lossy(), options()), Some(ErrorCode::IoError));
+}
