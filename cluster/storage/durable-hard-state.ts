@@ -21,11 +21,16 @@ interface HardStateRow {
 
 export class DurableHardStateStore implements HardStateStore {
   private closed = false;
+  private readonly select: Database.Statement;
+  private readonly replace: Database.Statement;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly file: string,
-  ) {}
+  ) {
+    this.select = db.prepare('SELECT term, vote, commit_index, checksum FROM hard_state WHERE id = 1');
+    this.replace = db.prepare('INSERT OR REPLACE INTO hard_state (id, term, vote, commit_index, checksum) VALUES (1, ?, ?, ?, ?)');
+  }
 
   static open(file: string): DurableHardStateStore {
     const db = openDatabase(file, WHAT);
@@ -48,9 +53,7 @@ export class DurableHardStateStore implements HardStateStore {
 
   load(): HardState | null {
     this.ensureOpen();
-    const row = guarded(WHAT, this.file, 'load', () =>
-      this.db.prepare('SELECT term, vote, commit_index, checksum FROM hard_state WHERE id = 1').get() as HardStateRow | undefined,
-    );
+    const row = guarded(WHAT, this.file, 'load', () => this.select.get() as HardStateRow | undefined);
     if (row === undefined) return null;
     const { term, vote, commit_index: commit, checksum } = row;
     if (typeof term !== 'number' || typeof commit !== 'number' || (vote !== null && typeof vote !== 'string') || !Buffer.isBuffer(checksum)) {
@@ -63,11 +66,7 @@ export class DurableHardStateStore implements HardStateStore {
 
   save(state: HardState): void {
     this.ensureOpen();
-    guarded(WHAT, this.file, 'save', () =>
-      this.db
-        .prepare('INSERT OR REPLACE INTO hard_state (id, term, vote, commit_index, checksum) VALUES (1, ?, ?, ?, ?)')
-        .run(state.term, state.vote, state.commit, hardStateChecksum(state)),
-    );
+    guarded(WHAT, this.file, 'save', () => this.replace.run(state.term, state.vote, state.commit, hardStateChecksum(state)));
   }
 
   close(): void {
