@@ -1,0 +1,195 @@
+import test from 'ava';
+import { loadDurableState, RaftDriver, type RaftStores } from '../../cluster/consensus/driver.js';
+import { NotLeaderError } from '../../cluster/consensus/errors.js';
+import { decodeMembership } from '../../cluster/consensus/membership.js';
+import type { Member, Message } from '../../cluster/consensus/types.js';
+import { SeededRandom } from '../../cluster/simulation/random.js';
+import { MemoryStateMachine, encodeKvCommand, type KvResult } from '../../cluster/state-machine/memory.js';
+import { MemoryHardStateStore, MemoryLogStore, MemorySnapshotStore } from '../../cluster/storage/memory.js';
+import { MemoryNetwork } from '../../cluster/transport/memory.js';
+import type { MessageHandler, Transport } from '../../cluster/transport/types.js';
+import { command, configEntry, membership } from './harness.js';
+
+function memoryStores(): RaftStores {
+  return { log: new MemoryLogStore(), hardState: new MemoryHardStateStore(), snapshots: new MemorySnapshotStore() };
+}
+
+const write = (seq: number, value = `v${seq}`) => encodeKvCommand({ clientId: 'c1', seq, key: 'k', value });
+
+test('driver restart: an empty store is bootstrapped with the first configuration at index 1', (t) => {
+  const stores = memoryStores();
+  const state = loadDurableState(stores, membership(['a', 'b']));
+  t.is(state.entries.length, 1);
+  t.is(state.entries[0].type, 'config');
+  t.deepEqual(decodeMembership(state.entries[0].data), membership(['a', 'b']));
+  t.is(stores.log.lastIndex(), 1, 'durable');
+  const again = loadDurableState(stores, membership(['x']));
+  t.deepEqual(decodeMembership(again.entries[0].data), membership(['a', 'b']), 'bootstrap applies only to empty stores');
+});
+
+test('driver restart: entries saved before a crash that lost the hard state raise the term, never restore a vote', (t) => {
+  const stores = memoryStores();
+  stores.hardState.save({ term: 2, vote: 'b', commit: 1 });
+  stores.log.append([configEntry(1, 1, membership(['a'])), command(2, 5)]);
+  const state = loadDurableState(stores);
+  t.deepEqual(state.hardState, { term: 5, vote: null, commit: 1 });
+});
+
+test('driver restart: a log that does not continue the snapshot is dropped; one that does is kept after it', (t) => {
+  const stores = memoryStores();
+  stores.log.append([configEntry(1, 1, membership(['a'])), command(2, 1), command(3, 2)]);
+  stores.snapshots.save({ meta: { index: 3, term: 3, membership: membership(['a']) }, data: new Uint8Array() });
+  const dropped = loadDurableState(stores);
+  t.deepEqual(dropped.entries, []);
+  t.is(stores.log.firstIndex(), 4);
+
+  const kept = memoryStores();
+  kept.log.append([configEntry(1, 1, membership(['a'])), command(2, 1), command(3, 2), command(4, 2)]);
+  kept.snapshots.save({ meta: { index: 3, term: 2, membership: membership(['a']) }, data: new Uint8Array() });
+  t.deepEqual(loadDurableState(kept).entries.map((e) => e.index), [4]);
+});
+
+/** A transport that records when messages are handed to it, relative to store writes. */
+class RecordingTransport implements Transport {
+  constructor(private readonly events: string[]) {}
+  send(m: Message): void {
+    this.events.push(`send ${m.type}`);
+  }
+  onMessage(_handler: MessageHandler): void {}
+  setMembers(_members: Member[]): void {}
+  async close(): Promise<void> {}
+}
+
+test('driver protocol order: entries and hard state are durable before any message that depends on them is sent', async (t) => {
+  const events: string[] = [];
+  const stores = memoryStores();
+  const log = stores.log;
+  const hardState = stores.hardState;
+  const recording: RaftStores = {
+    log: Object.assign(Object.create(log) as MemoryLogStore, {
+      append: (entries: Parameters<MemoryLogStore['append']>[0]) => {
+        events.push(`append ${entries.length}`);
+        log.append(entries);
+      },
+    }),
+    hardState: Object.assign(Object.create(hardState) as MemoryHardStateStore, {
+      save: (s: Parameters<MemoryHardStateStore['save']>[0]) => {
+        events.push(`save term ${s.term} vote ${s.vote}`);
+        hardState.save(s);
+      },
+    }),
+    snapshots: stores.snapshots,
+  };
+  const driver = await RaftDriver.open<KvResult>({
+    id: 'a',
+    random: new SeededRandom(1),
+    stores: recording,
+    transport: new RecordingTransport(events),
+    stateMachine: new MemoryStateMachine(),
+    snapshotThreshold: 1000,
+    snapshotTrailing: 0,
+    bootstrap: membership(['a', 'b', 'c']),
+    raft: { preVote: false },
+  });
+  for (let i = 0; i < 25; i++) driver.tick();
+  await driver.settle();
+  const firstVote = events.findIndex((e) => e === 'send RequestVote');
+  const voteSaved = events.findIndex((e) => e.startsWith('save') && e.includes('vote a'));
+  t.true(voteSaved >= 0 && firstVote > voteSaved, events.join(', '));
+  // A follower's acknowledgement of entries comes after those entries are durable.
+  events.length = 0;
+  driver.receive({ type: 'AppendEntries', from: 'b', to: 'a', term: 9, prevLogIndex: 1, prevLogTerm: 1, entries: [command(2, 9)], leaderCommit: 1 });
+  await driver.settle();
+  t.deepEqual(events, ['append 1', 'save term 9 vote null', 'send AppendEntriesResponse']);
+});
+
+interface Node {
+  id: string;
+  stores: RaftStores;
+  state: MemoryStateMachine;
+  driver: RaftDriver<KvResult>;
+}
+
+async function startNode(net: MemoryNetwork, id: string, stores: RaftStores, voters: string[]): Promise<Node> {
+  const state = new MemoryStateMachine();
+  const driver = await RaftDriver.open<KvResult>({
+    id,
+    random: new SeededRandom(id.charCodeAt(0)),
+    stores,
+    transport: net.connect(id),
+    stateMachine: state,
+    snapshotThreshold: 10,
+    snapshotTrailing: 2,
+    bootstrap: membership(voters),
+  });
+  return { id, stores, state, driver };
+}
+
+/** Ticks every node and lets the event loop deliver, until `done` or a bound. */
+async function run(nodes: Node[], done: () => boolean, rounds = 500): Promise<void> {
+  for (let i = 0; i < rounds && !done(); i++) {
+    for (const n of nodes) n.driver.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function leaderOf(nodes: Node[]): Node | undefined {
+  return nodes.find((n) => n.driver.status().role === 'leader');
+}
+
+test('driver end to end: three nodes elect, commit, answer linearizable reads, snapshot, and a restarted node catches up', async (t) => {
+  const net = new MemoryNetwork();
+  const voters = ['a', 'b', 'c'];
+  const nodes = await Promise.all(voters.map((id) => startNode(net, id, memoryStores(), voters)));
+  await run(nodes, () => leaderOf(nodes) !== undefined && nodes.every((n) => n.driver.status().leaderId === leaderOf(nodes)!.id));
+  const leader = leaderOf(nodes)!;
+  t.truthy(leader);
+
+  const follower = nodes.find((n) => n !== leader)!;
+  const refused = await t.throwsAsync(follower.driver.propose(write(1)), { instanceOf: NotLeaderError });
+  t.is(refused?.leaderId, leader.id);
+
+  const results: Promise<KvResult>[] = [];
+  for (let seq = 1; seq <= 30; seq++) results.push(leader.driver.propose(write(seq)));
+  let settled = false;
+  void Promise.all(results).then(() => (settled = true));
+  await run(nodes, () => settled);
+  t.true((await Promise.all(results)).every((r) => r.applied));
+
+  let readIndex = -1;
+  void leader.driver.readIndex().then((i) => (readIndex = i));
+  await run(nodes, () => readIndex >= 0);
+  t.true(readIndex >= 31);
+  t.is(leader.state.get('k'), 'v30');
+  t.true(leader.stores.log.firstIndex() > 1, 'the log was compacted after a snapshot');
+  t.not(leader.stores.snapshots.load(), null);
+
+  // Restart a follower from its stores only: it replays snapshot + log and catches up.
+  const victim = follower;
+  await victim.driver.close();
+  await t.throwsAsync(victim.driver.propose(write(99)), { code: 'CLOSED' });
+  const others = nodes.filter((n) => n !== victim);
+  const more: Promise<KvResult>[] = [];
+  for (let seq = 31; seq <= 45; seq++) more.push(leader.driver.propose(write(seq)));
+  await run(others, () => false, 20);
+  const restarted = await startNode(net, victim.id, victim.stores, voters);
+  const all = [...others, restarted];
+  await run(all, () => restarted.state.get('k') === 'v45');
+  t.is(restarted.state.get('k'), 'v45');
+  for (const n of all) await n.driver.close();
+});
+
+test('driver: a retried write with the same client id and sequence is applied once', async (t) => {
+  const net = new MemoryNetwork();
+  const node = await startNode(net, 'solo', memoryStores(), ['solo']);
+  await run([node], () => node.driver.status().role === 'leader');
+  const first = await node.driver.propose(write(1, 'first'));
+  const retry = await node.driver.propose(write(1, 'retry'));
+  t.true(first.applied);
+  t.false(retry.applied);
+  t.is(node.state.get('k'), 'first');
+  await node.driver.close();
+  await node.driver.close();
+  t.pass('close is idempotent');
+});
