@@ -130,3 +130,33 @@ export async function applyAll(sm: EngineStateMachine, entries: readonly LogEntr
   for (const entry of entries) results.push(await sm.apply(entry));
   return results;
 }
+
+/**
+ * The entry at `index` of an endless deterministic log: a config entry, a collection, then
+ * inserts, batches, deletes, refusals, noops and client retries in a fixed rhythm. Entries
+ * are a function of their index alone, so a crashed child and the test agree on the log.
+ */
+export function endlessEntry(index: number): LogEntry {
+  const entry = (type: LogEntry['type'], data: Uint8Array): LogEntry => ({ index, term: 1, type, data });
+  if (index === 1) return entry('config', encodeMembership(MEMBERSHIP));
+  if (index === 2) {
+    return entry('command', encodeCommand({ type: 'createCollection', clientId: 'setup', seq: 1, collection: { name: 'docs', dimension: DIMENSION, distance: 'l2', payloadSchema: SCHEMA } }));
+  }
+  const clientId = `w${index % 4}`;
+  const seq = index;
+  switch (index % 10) {
+    case 0:
+      return entry('noop', new Uint8Array());
+    case 9:
+      // The same client's write of four entries ago (its latest), retried.
+      return { ...endlessEntry(index - 4), index };
+    case 3:
+      return entry('command', encodeCommand({ type: 'insertBatch', clientId, seq, collection: 'docs', points: [0, 1, 2].map((k) => ({ id: index * 10 + k, vector: vectorFor(index * 10 + k), payloadInsertQuery: `INSERT INTO docs (label, score) VALUES ('batch ${index}/${k}', ${k})` })) }));
+    case 7:
+      return entry('command', encodeCommand({ type: 'delete', clientId, seq, collection: 'docs', id: index - 30 }));
+    case 8:
+      return entry('command', encodeCommand({ type: 'insert', clientId, seq, collection: 'docs', point: { id: index, vector: vectorFor(index, DIMENSION + 1) } }));
+    default:
+      return entry('command', encodeCommand({ type: 'insert', clientId, seq, collection: 'docs', point: { id: index, vector: vectorFor(index), payloadInsertQuery: `INSERT INTO docs (label, score) VALUES ('entry ${index}', ${index / 8})` } }));
+  }
+}
