@@ -186,9 +186,9 @@ fn find_qualifier(from: &[&Token], table: &str) -> Option<String> {
                 (Some(dot), Some(n)) if dot.is_punct(".") => (Some(&t.text), &n.text, i + 3),
                 _ => (None, &t.text, i + 1),
             };
-            let in_main = schema.map_or(true, |s| s.eq_ignore_ascii_case("main"));
+            let in_main = !matches!(schema, Some(s) if !s.eq_ignore_ascii_case("main"));
             if in_main && name.eq_ignore_ascii_case(table) {
-                if from.get(j).map_or(false, |t| t.is_keyword("as")) {
+                if from.get(j).is_some_and(|t| t.is_keyword("as")) {
                     j += 1;
                 }
                 return Some(match from.get(j) {
