@@ -41,7 +41,7 @@ const cases: Case[] = [
   ['info of an unknown collection', (db) => db.collectionInfo('missing'), 'NOT_FOUND'],
   ['deleting an unknown collection', (db) => db.deleteCollection('missing'), 'NOT_FOUND'],
 
-  ...['', '1abc', 'a-b', 'a b', 'items; DROP TABLE other', '"quoted"'].map(
+  ...['', '1abc', 'a-b', 'a b', 'items; DROP TABLE other', '"quoted"', 'sqlite_reserved'].map(
     (name): Case => [`collection name ${JSON.stringify(name)}`, (db) => db.createCollection({ name, dimension: 2 }), 'INVALID_ARGUMENT'],
   ),
   ...[0, -3, 2.5, Number.NaN].map((dimension): Case => [`dimension ${dimension}`, (db) => db.createCollection({ name: 'fresh', dimension }), 'INVALID_ARGUMENT']),

@@ -74,3 +74,10 @@ test('insertBatch into an unknown collection is NOT_FOUND', async (t) => {
   await rejectsWithCode(t, db.insertBatch('missing', goodPoints(100, 3, 4)), 'NOT_FOUND');
   t.deepEqual(await captureState(db, file), before);
 });
+
+test('an empty batch resolves and changes nothing', async (t) => {
+  const { db, file } = await itemsDb(t);
+  const before = await captureState(db, file);
+  await db.insertBatch('items', []);
+  t.deepEqual(await captureState(db, file), before);
+});

@@ -78,3 +78,10 @@ test('a zero vector is accepted under l2', async (t) => {
   await db.insert({ collection: 'zero', id: 1, vector: [0, 0, 0] });
   t.deepEqual((await db.search({ collection: 'zero', vector: [0, 0, 1] })).map((h) => [h.id, h.distance]), [[1, 1]]);
 });
+
+test('an ef smaller than topK still returns topK results', async (t) => {
+  const { db } = await openMemoryDb(t);
+  await db.createCollection({ name: 'many', dimension: 4 });
+  await db.insertBatch('many', randomVectors(50, 4, 24).map((vector, id) => ({ id, vector })));
+  t.is((await db.search({ collection: 'many', vector: [1, 1, 1, 1], topK: 20, ef: 1 })).length, 20);
+});

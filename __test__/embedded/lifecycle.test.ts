@@ -1,4 +1,5 @@
 import test from 'ava';
+import { VectorXLite } from '../../src/index.js';
 import { openFileDb } from '../helpers/embedded.js';
 import { rejectsWithCode } from '../helpers/errors.js';
 
@@ -72,4 +73,29 @@ test('a recreated collection starts empty with its new settings and schema', asy
   await db.insert({ collection: 'docs', id: 1, vector: [1, 2, 3], payloadInsertQuery: "INSERT INTO docs (body) VALUES ('new')" });
   const [hit] = await db.search({ collection: 'docs', vector: [1, 2, 3], payloadSearchQuery: 'SELECT body FROM docs' });
   t.deepEqual(hit, { id: 1, distance: 0, payload: { body: 'new' } });
+});
+
+test('collection names are case-insensitive, like SQLite table names, and keep their spelling', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'Docs', dimension: 2 });
+  await rejectsWithCode(t, db.createCollection({ name: 'docs', dimension: 2 }), 'ALREADY_EXISTS');
+  t.true(await db.collectionExists('DOCS'));
+  await db.insert({ collection: 'docs', id: 1, vector: [1, 0] });
+  t.deepEqual((await db.search({ collection: 'DoCs', vector: [1, 0] })).map((h) => h.id), [1]);
+  t.deepEqual((await db.listCollections()).map((c) => [c.name, c.count]), [['Docs', 1]]);
+});
+
+test('an SQL keyword is a usable collection name across reopen', async (t) => {
+  const { db, file } = await openFileDb(t);
+  await db.createCollection({ name: 'order', dimension: 2, payloadSchema: 'CREATE TABLE "order" (rowid INTEGER PRIMARY KEY, note TEXT)' });
+  await db.insert({ collection: 'order', id: 1, vector: [1, 0], payloadInsertQuery: `INSERT INTO "order" (note) VALUES ('first')` });
+  await db.insert({ collection: 'order', id: 2, vector: [0, 1] });
+  await db.close();
+
+  const reopened = await VectorXLite.open(file);
+  t.teardown(() => reopened.close());
+  const hits = await reopened.search({ collection: 'order', vector: [1, 0], payloadSearchQuery: `SELECT note FROM "order" WHERE note IS NOT NULL` });
+  t.deepEqual(hits, [{ id: 1, distance: 0, payload: { note: 'first' } }]);
+  await reopened.deleteCollection('order');
+  t.false(await reopened.collectionExists('order'));
 });
