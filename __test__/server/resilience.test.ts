@@ -7,7 +7,7 @@ import { ServerProcess, freePort } from './helpers/server-process.js';
 
 test('reads retry with backoff on UNAVAILABLE until the server is up; writes fail at once', async (t) => {
   const port = await freePort();
-  const client = connect(t, `127.0.0.1:${port}`, { retry: { attempts: 30, initialDelayMs: 100, maxDelayMs: 1000 }, deadlineMs: 60_000 });
+  const client = connect(t, `127.0.0.1:${port}`, { retry: { attempts: 200, initialDelayMs: 100, maxDelayMs: 1000 }, deadlineMs: 120_000 });
   const write = await t.throwsAsync(client.createCollection({ name: 'w', dimension: 2 }), { instanceOf: VectorXLiteError });
   t.is(write?.code, 'UNAVAILABLE');
   const read = client.listCollections();
