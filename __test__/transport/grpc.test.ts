@@ -226,4 +226,7 @@ test('GrpcTransport: invalid options are refused with INVALID_ARGUMENT saying wh
     const err = await t.throwsAsync(GrpcTransport.listen(options), { instanceOf: VectorXLiteError });
     t.is(err?.code, 'INVALID_ARGUMENT', JSON.stringify(options));
   }
+  const defaults = await GrpcTransport.listen({ id: 'a', listen: '127.0.0.1:0', token: undefined, queueLength: undefined });
+  t.teardown(() => defaults.close());
+  t.regex(defaults.address, /^127\.0\.0\.1:\d+$/, 'options left undefined take their defaults');
 });

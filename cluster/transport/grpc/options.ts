@@ -69,7 +69,9 @@ function positiveInteger(name: string, value: number): void {
 }
 
 export function resolveTransportOptions(options: GrpcTransportOptions): ResolvedTransportOptions {
-  const resolved = { ...TRANSPORT_DEFAULTS, hooks: {}, ...options };
+  // An option given as undefined (e.g. straight from a config file) takes its default.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as GrpcTransportOptions;
+  const resolved = { ...TRANSPORT_DEFAULTS, hooks: {}, ...given };
   if (resolved.id === '') throw new VectorXLiteError('INVALID_ARGUMENT', 'id must be this node\'s non-empty id');
   if (!/^.+:\d+$/.test(resolved.listen)) {
     throw new VectorXLiteError('INVALID_ARGUMENT', `listen must be host:port (port 0 for any free port), got "${resolved.listen}"`);
