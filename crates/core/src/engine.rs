@@ -159,7 +159,7 @@ impl Engine {
     fn with<T>(&self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
         let mut guard = self.state.lock();
         let state = guard.as_mut().ok_or_else(closed)?;
-        state.restore_emptied_indexes()?;
+        state.restore_indexes_after_reparse()?;
         f(state)
     }
 
@@ -358,21 +358,26 @@ impl State {
     }
 
     /// SQLite reparses the schema after ALTER TABLE, VACUUM or DDL from another
-    /// connection, and vectorlite's in-memory index is emptied when that happens to an
-    /// index without a file. A changed schema cookie triggers a probe of every index.
-    fn restore_emptied_indexes(&mut self) -> Result<()> {
+    /// connection, and vectorlite then reconnects every index: one without a file comes
+    /// back empty, one with a file comes back from what vectorlite wrote on disconnect.
+    /// Neither is checked against the durable vectors, so after a schema change the engine
+    /// did not make itself, every index is rebuilt from the durable tables.
+    fn restore_indexes_after_reparse(&mut self) -> Result<()> {
         let version = self.schema_version()?;
         if version == self.schema_version {
             return Ok(());
         }
-        // Any statement makes SQLite notice the new schema and reconnect the indexes.
-        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
         for live in self.collections.values() {
-            if index::is_emptied(&self.conn, &live.c)? {
-                let file = self.index_file(&live.c.name);
-                index::rebuild(&self.conn, &live.c, file.as_deref(), RebuildReason::Reparse, &self.progress)?;
-            }
+            let file = self.index_file(&live.c.name);
+            index::rebuild(&self.conn, &live.c, file.as_deref(), RebuildReason::Reparse, &self.progress)?;
         }
+        self.schema_version = self.schema_version()?;
+        Ok(())
+    }
+
+    /// Records a schema change the engine made itself (CREATE/DROP TABLE of a collection),
+    /// which reconnects no index and must not trigger a rebuild.
+    fn note_own_schema_change(&mut self) -> Result<()> {
         self.schema_version = self.schema_version()?;
         Ok(())
     }
@@ -424,6 +429,7 @@ impl State {
         create_payload_table(&tx, &c)?;
         tx.commit()?;
         self.marked_dirty = true;
+        self.note_own_schema_change()?;
         let file = self.index_file(&c.name);
         // A file left by an earlier collection of the same name must not be loaded.
         let built = index::rebuild(&self.conn, &c, file.as_deref(), RebuildReason::Open, &None);
@@ -431,6 +437,7 @@ impl State {
             let tx = self.begin_write()?;
             catalog::remove(&tx, &c.name)?;
             tx.commit()?;
+            self.note_own_schema_change()?;
             return Err(e);
         }
         self.collections.insert(key(&c.name), Live { c, count: 0 });
@@ -559,6 +566,7 @@ impl State {
         catalog::remove(&tx, &c.name)?;
         tx.commit()?;
         self.marked_dirty = true;
+        self.note_own_schema_change()?;
         self.collections.remove(&key(&c.name));
         index::drop(&self.conn, &c)?;
         if let Some(f) = self.index_file(&c.name) {
@@ -616,7 +624,7 @@ impl State {
             tx.commit()?;
             self.marked_dirty = true;
             self.load_collections()?;
-            self.schema_version = self.schema_version()?;
+            self.note_own_schema_change()?;
             Ok(ImportSummary {
                 snapshot_id: verified.meta.snapshot_id.clone(),
                 bytes_restored: verified.meta.total_size,

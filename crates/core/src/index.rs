@@ -154,22 +154,6 @@ pub fn knn(
     Ok(hits)
 }
 
-/// True when the index answers nothing although the durable table has vectors: what
-/// vectorlite leaves behind when SQLite reparsed the schema of an index without a file.
-pub fn is_emptied(conn: &Connection, c: &Collection) -> Result<bool> {
-    let sample: Option<Vec<u8>> = conn
-        .query_row(&format!("SELECT vector FROM {} LIMIT 1", quote(&vectors_table(&c.name))), [], |r| r.get(0))
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    match sample {
-        None => Ok(false),
-        Some(v) => Ok(knn(conn, c, &v, 1, 10, None)?.is_empty()),
-    }
-}
-
 /// Where a file-backed database keeps a collection's index file.
 pub fn file_for(dir: &Path, collection: &str) -> PathBuf {
     dir.join(format!("{collection}.hnsw"))

@@ -162,15 +162,18 @@ fn schema_reparse_from_another_connection_keeps_every_vector() {
     for op in ops {
         let dir = tempfile::tempdir().unwrap();
         let path = db_path(&dir);
-        let db = Engine::open(&path, options()).unwrap();
+        let (opts, events) = recording_options();
+        let db = Engine::open(&path, opts).unwrap();
         db.create_collection(&labelled("a")).unwrap();
         let points = fill(&db, "a", 0..100, 4);
+        assert!(events.lock().unwrap().is_empty());
         let other = rusqlite::Connection::open(&path).unwrap();
         other.execute_batch(op).unwrap();
         drop(other);
         for (id, v) in &points {
             assert_eq!(db.search(&query("a", v.clone(), 1)).unwrap()[0].id, *id, "after {op}");
         }
+        assert_eq!(reasons(&events), [RebuildReason::Reparse], "after {op}");
         let more = fill(&db, "a", 100..120, 5);
         for (id, v) in points.iter().chain(&more) {
             assert_eq!(db.search(&query("a", v.clone(), 1)).unwrap()[0].id, *id, "after {op}");
@@ -224,4 +227,18 @@ fn one_engine_per_database_file_in_a_process() {
     // Dropping without close releases the file too.
     drop(Engine::open(&path, options()).unwrap());
     Engine::open(&path, options()).unwrap();
+}
+
+#[test]
+fn the_engines_own_schema_changes_rebuild_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, events) = recording_options();
+    let db = Engine::open(&db_path(&dir), opts).unwrap();
+    db.create_collection(&labelled("a")).unwrap();
+    let points = fill(&db, "a", 0..50, 10);
+    db.create_collection(&labelled("b")).unwrap();
+    db.insert("b", &point(1, vec![0.0; DIM], Some("INSERT INTO b(label) VALUES ('p1')"))).unwrap();
+    db.delete_collection("b").unwrap();
+    assert_all_found(&db, "a", &points);
+    assert!(events.lock().unwrap().is_empty(), "{:?}", events.lock().unwrap());
 }
