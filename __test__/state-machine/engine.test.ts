@@ -1,4 +1,8 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import test from 'ava';
+import { EngineStateMachine } from '../../cluster/state-machine/engine.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { encodeCommand } from '../../cluster/commands/codec.js';
 import { applyAll, LogBuilder, openEngineSm, standardLog, vectorFor } from './workload.js';
 
@@ -156,4 +160,11 @@ test('open() starts empty even where an earlier state machine left data (state i
   const reopened = await openEngineSm(t, { dataDir });
   t.is(await reopened.appliedIndex(), 0);
   t.deepEqual(await reopened.engine.listCollections(), []);
+});
+
+test('open() refuses a directory holding files it did not create, and deletes none of them', async (t) => {
+  const dir = await tempDir(t, 'vxl-sm-shared-');
+  await writeFile(join(dir, 'raft.log'), 'precious');
+  await t.throwsAsync(EngineStateMachine.open({ dataDir: dir }), { code: 'FAILED_PRECONDITION', message: /raft\.log/ });
+  t.is(await readFile(join(dir, 'raft.log'), 'utf8'), 'precious');
 });

@@ -9,8 +9,9 @@
  * Raft snapshot (which carries its index) and replays the log after it. The database file
  * only keeps memory bounded; it is never trusted across a restart.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { VectorXLiteError } from '../../src/errors.js';
 import { VectorXLite } from '../../src/embedded/database.js';
 import type { OpenOptions } from '../../src/embedded/types.js';
 import { decodeCommand } from '../commands/codec.js';
@@ -24,7 +25,7 @@ import { decodeStateSnapshot, encodeStateSnapshot } from './snapshot-codec.js';
 import type { StateMachine } from './types.js';
 
 export interface EngineStateMachineOptions {
-  /** A directory the state machine owns: open() deletes whatever it holds. */
+  /** A directory of its own: open() deletes the database it left there and refuses to run beside other files. */
   dataDir: string;
   /** Log entries a silent client stays in the dedup table; must be the same on every node. */
   dedupWindow?: number;
@@ -33,6 +34,28 @@ export interface EngineStateMachineOptions {
 
 const DATABASE_FILE = 'state.db';
 const SNAPSHOT_FILE = 'snapshot.vxlsnap';
+
+/** The database file, its SQLite journals and the engine's index folder, or a snapshot in transit. */
+function isOwnFile(name: string): boolean {
+  return name === SNAPSHOT_FILE || name === DATABASE_FILE || name.startsWith(`${DATABASE_FILE}-`) || name.startsWith(`${DATABASE_FILE}.`);
+}
+
+/**
+ * Deletes what an earlier run left in `dir`. Anything else there means the directory was
+ * misconfigured (a node's data dir, say), and deleting it could destroy Raft state.
+ */
+async function discardEarlierState(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const names = await readdir(dir);
+  const foreign = names.filter((name) => !isOwnFile(name));
+  if (foreign.length > 0) {
+    throw new VectorXLiteError(
+      'FAILED_PRECONDITION',
+      `the state machine directory ${dir} holds files it did not create (${foreign.slice(0, 3).join(', ')}); give it a directory of its own.`,
+    );
+  }
+  for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
+}
 
 export class EngineStateMachine implements StateMachine<CommandResult> {
   private applied = 0;
@@ -49,8 +72,7 @@ export class EngineStateMachine implements StateMachine<CommandResult> {
   /** An empty state machine in `dataDir` (appliedIndex 0), discarding any earlier database there. */
   static async open(options: EngineStateMachineOptions): Promise<EngineStateMachine> {
     const window = options.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
-    await rm(options.dataDir, { recursive: true, force: true });
-    await mkdir(options.dataDir, { recursive: true });
+    await discardEarlierState(options.dataDir);
     const db = await VectorXLite.open(join(options.dataDir, DATABASE_FILE), options.engine);
     return new EngineStateMachine(db, options.dataDir, window);
   }
