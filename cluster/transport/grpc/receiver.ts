@@ -45,13 +45,14 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
     }
   };
 
-  const deliver = (message: Message): void => {
+  /** The node's handler for `message`, once the message is known to be for this node. */
+  const recipient = (message: Message): ((message: Message) => void) => {
     if (message.to !== settings.id) {
       throw new Refusal('misaddressed', status.FAILED_PRECONDITION, `message for ${message.to} reached node ${settings.id}`);
     }
     const handler = settings.handler();
     if (handler === null) throw new Refusal('not-ready', status.UNAVAILABLE, `node ${settings.id} is not taking messages`);
-    handler(message);
+    return handler;
   };
 
   const refuse = (err: unknown): Partial<StatusObject> => {
@@ -62,14 +63,18 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
 
   return {
     deliver(call, callback) {
+      let message: Message;
+      let handler: (message: Message) => void;
       try {
         admit(call.metadata);
-        deliver(messageFromEnvelope(call.request));
+        message = messageFromEnvelope(call.request);
+        handler = recipient(message);
       } catch (err) {
         callback(refuse(err) as ServerErrorResponse);
         return;
       }
       callback(null, {});
+      handler(message);
     },
 
     installSnapshot(call, callback) {
@@ -96,14 +101,18 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
       });
       call.on('end', () => {
         if (settled) return;
+        let message: Message;
+        let handler: (message: Message) => void;
         try {
-          deliver(assembler.finish());
+          message = assembler.finish();
+          handler = recipient(message);
         } catch (err) {
           fail(err);
           return;
         }
         settled = true;
         callback(null, {});
+        handler(message);
       });
       // The sender cancelled or its deadline passed: nothing is delivered and no reply is due.
       call.on('cancelled', () => {
