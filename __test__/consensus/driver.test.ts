@@ -1,5 +1,5 @@
 import test from 'ava';
-import { loadDurableState, RaftDriver, type RaftStores } from '../../cluster/consensus/driver.js';
+import { loadDurableState, RaftDriver, type DriverEvent, type RaftStores } from '../../cluster/consensus/driver.js';
 import { NotLeaderError } from '../../cluster/consensus/errors.js';
 import { decodeMembership } from '../../cluster/consensus/membership.js';
 import type { Member, Message } from '../../cluster/consensus/types.js';
@@ -108,9 +108,10 @@ interface Node {
   stores: RaftStores;
   state: MemoryStateMachine;
   driver: RaftDriver<KvResult>;
+  events: DriverEvent[];
 }
 
-async function startNode(net: MemoryNetwork, id: string, stores: RaftStores, voters: string[]): Promise<Node> {
+async function startNode(net: MemoryNetwork, id: string, stores: RaftStores, voters: string[], events: DriverEvent[] = []): Promise<Node> {
   const state = new MemoryStateMachine();
   const driver = await RaftDriver.open<KvResult>({
     id,
@@ -121,8 +122,9 @@ async function startNode(net: MemoryNetwork, id: string, stores: RaftStores, vot
     snapshotThreshold: 10,
     snapshotTrailing: 2,
     bootstrap: membership(voters),
+    onEvent: (e) => events.push(e),
   });
-  return { id, stores, state, driver };
+  return { id, stores, state, driver, events };
 }
 
 /** Ticks every node and lets the event loop deliver, until `done` or a bound. */
@@ -164,6 +166,9 @@ test('driver end to end: three nodes elect, commit, answer linearizable reads, s
   t.is(leader.state.get('k'), 'v30');
   t.true(leader.stores.log.firstIndex() > 1, 'the log was compacted after a snapshot');
   t.not(leader.stores.snapshots.load(), null);
+  t.true(leader.events.some((e) => e.type === 'role' && e.role === 'leader'), 'role change reported');
+  t.true(leader.events.some((e) => e.type === 'snapshot-taken'), 'snapshot reported');
+  t.true(leader.events.some((e) => e.type === 'membership'), 'membership reported');
 
   // Restart a follower from its stores only: it replays snapshot + log and catches up.
   const victim = follower;

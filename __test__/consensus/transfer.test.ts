@@ -18,6 +18,20 @@ test('dissertation §3.10 leadership transfer: a caught-up target gets TimeoutNo
   t.is(net.node('a').status().role, 'follower');
 });
 
+test('dissertation §3.10 leadership transfer: without a target (graceful shutdown) the most up-to-date voter is chosen', (t) => {
+  const net = new TestNet(ABC);
+  net.elect('a');
+  net.heartbeat('a');
+  net.isolate('b');
+  net.propose('a', 'x');
+  net.deliverAll();
+  net.heal();
+  net.node('a').transferLeadership();
+  net.collect('a');
+  net.deliverAll();
+  t.is(net.node('c').status().role, 'leader', 'c had every entry, b lagged');
+});
+
 test('dissertation §3.10 leadership transfer: voters in a leader lease still vote for the transferee', (t) => {
   const net = new TestNet(ABC);
   net.elect('a');

@@ -14,7 +14,7 @@ import type { Transport } from '../transport/types.js';
 import { NotLeaderError } from './errors.js';
 import { decodeMembership, EMPTY_MEMBERSHIP, encodeMembership, type ConfigChange } from './membership.js';
 import { DEFAULT_RAFT_CONFIG, Raft, type RaftConfig, type Ready, type Status } from './raft.js';
-import type { HardState, LogEntry, Membership, Message, NodeId, RandomSource, Snapshot } from './types.js';
+import type { HardState, LogEntry, Membership, Message, NodeId, RandomSource, Role, Snapshot } from './types.js';
 
 export interface RaftStores {
   log: LogStore;
@@ -38,7 +38,15 @@ export interface DriverOptions<Result> {
   bootstrap?: Membership;
   /** Called once if a store or the state machine fails; the driver has stopped by then. */
   onFatal?: (error: unknown) => void;
+  /** Notable changes, for the runtime's logs and metrics (the consensus itself logs nothing). */
+  onEvent?: (event: DriverEvent) => void;
 }
+
+export type DriverEvent =
+  | { type: 'role'; role: Role; leaderId: NodeId | null; term: number }
+  | { type: 'membership'; membership: Membership }
+  | { type: 'snapshot-installed'; index: number; term: number }
+  | { type: 'snapshot-taken'; index: number; term: number };
 
 export interface DurableState {
   hardState: HardState;
@@ -157,8 +165,11 @@ export class RaftDriver<Result = unknown> {
     });
   }
 
-  /** Starts a leadership transfer; resolves when it has started (not when it has finished). */
-  transferLeadership(to: NodeId): Promise<void> {
+  /**
+   * Starts a leadership transfer (to the most up-to-date voter when `to` is omitted, as on a
+   * graceful shutdown); resolves when it has started, not when it has finished.
+   */
+  transferLeadership(to?: NodeId): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.enqueue(() => {
         try {
@@ -254,7 +265,9 @@ export class RaftDriver<Result = unknown> {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
-    const { stores, transport, stateMachine } = this.opts;
+    const { stores, transport, stateMachine, onEvent } = this.opts;
+    if (rd.softState !== null) onEvent?.({ type: 'role', ...rd.softState, term: this.raft.status().term });
+    if (rd.membership !== null) onEvent?.({ type: 'membership', membership: rd.membership });
     if (rd.softState !== null && rd.softState.role !== 'leader') {
       // Unconfirmed reads will never be confirmed by this term's leadership.
       for (const read of this.reads.values()) read.reject(new NotLeaderError(rd.softState.leaderId, 'leadership was lost before the read was confirmed'));
@@ -269,6 +282,7 @@ export class RaftDriver<Result = unknown> {
       this.appliedMembership = meta.membership;
       this.snapshotIndex = meta.index;
       this.compactedIndex = meta.index;
+      onEvent?.({ type: 'snapshot-installed', index: meta.index, term: meta.term });
       for (const [index, p] of this.proposals) {
         if (index > meta.index) continue;
         // The snapshot may or may not include the command: its outcome is unknown.
@@ -327,6 +341,7 @@ export class RaftDriver<Result = unknown> {
     this.raft.compact(snapshot, compactIndex);
     this.snapshotIndex = applied;
     this.compactedIndex = compactIndex;
+    this.opts.onEvent?.({ type: 'snapshot-taken', index: applied, term });
   }
 
   private track(

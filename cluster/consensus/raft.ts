@@ -288,9 +288,23 @@ export class Raft {
     return this.appendOwn('config', encodeMembership(next));
   }
 
-  /** Hands leadership to `to` (dissertation §3.10): stop taking proposals, bring it up to date, send TimeoutNow. */
-  transferLeadership(to: NodeId): void {
+  /**
+   * Hands leadership to `to` (dissertation §3.10): stop taking proposals, bring it up to date,
+   * send TimeoutNow. Without `to`, picks the most up-to-date other voter (graceful shutdown).
+   */
+  transferLeadership(to?: NodeId): void {
     if (this.role !== 'leader') throw new NotLeaderError(this.leaderId, 'only the leader can transfer leadership');
+    if (to === undefined) {
+      let best = -1;
+      for (const v of voterIds(this.membership)) {
+        const match = this.progress.get(v)?.match ?? -1;
+        if (v !== this.id && match > best) {
+          best = match;
+          to = v;
+        }
+      }
+      if (to === undefined) throw new RangeError('there is no other voter to hand leadership to');
+    }
     if (to === this.id) return;
     if (!isVoter(this.membership, to)) throw new RangeError(`${to} is not a voter`);
     this.leadTransferee = to;
