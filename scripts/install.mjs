@@ -90,10 +90,6 @@ function missingPackages() {
     for (const [crate, features] of crates) {
       for (const feature of features) missing.push(debianPackage(crate, feature));
     }
-    for (const crate of crates.keys()) {
-      const pkg = debianPackage(crate);
-      if (!missing.includes(pkg)) missing.push(pkg);
-    }
   }
   return missing;
 }
