@@ -103,7 +103,6 @@ export function transportContract(name: string, factory: TransportFactory, optio
     });
     a.send({ type: 'HeartbeatResponse', from, to: set.members[1].id, term: 1, readContext: 99 });
     await inbox.waitFor(isMarker(99), 'message to the reachable peer');
-    t.pass();
   });
 
   const removal = options.knownGaps?.removal;
