@@ -59,22 +59,19 @@ async function discardEarlierState(dir: string): Promise<void> {
 
 export class EngineStateMachine implements StateMachine<CommandResult> {
   private applied = 0;
-  private dedup: DedupTable;
 
   private constructor(
     private readonly db: VectorXLite,
     private readonly dir: string,
-    private readonly window: number,
-  ) {
-    this.dedup = new DedupTable(window);
-  }
+    private dedup: DedupTable,
+  ) {}
 
   /** An empty state machine in `dataDir` (appliedIndex 0), discarding any earlier database there. */
   static async open(options: EngineStateMachineOptions): Promise<EngineStateMachine> {
-    const window = options.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
+    const dedup = new DedupTable(options.dedupWindow ?? DEFAULT_DEDUP_WINDOW);
     await discardEarlierState(options.dataDir);
     const db = await VectorXLite.open(join(options.dataDir, DATABASE_FILE), options.engine);
-    return new EngineStateMachine(db, options.dataDir, window);
+    return new EngineStateMachine(db, options.dataDir, dedup);
   }
 
   /** The directory this state machine owns. */
@@ -126,7 +123,7 @@ export class EngineStateMachine implements StateMachine<CommandResult> {
     if (state.appliedIndex !== snapshot.meta.index) {
       throw new RangeError(`snapshot data is at ${state.appliedIndex} but its metadata says ${snapshot.meta.index}`);
     }
-    const dedup = DedupTable.fromRows(state.dedupRows, this.window);
+    const dedup = DedupTable.fromRows(state.dedupRows, this.dedup.window);
     const file = join(this.dir, SNAPSHOT_FILE);
     try {
       await writeFile(file, state.engineFile);
