@@ -164,8 +164,10 @@ impl Engine {
     }
 
     pub fn create_collection(&self, config: &CollectionConfig) -> Result<()> {
-        validate_config(config)?;
-        self.with(|s| s.create_collection(config))
+        self.with(|s| {
+            validate_config(config)?;
+            s.create_collection(config)
+        })
     }
 
     pub fn collection_exists(&self, name: &str) -> Result<bool> {
@@ -193,13 +195,15 @@ impl Engine {
     }
 
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
-        if query.top_k == 0 {
-            return Err(Error::invalid("topK must be at least 1"));
-        }
-        if query.ef == Some(0) {
-            return Err(Error::invalid("ef must be at least 1"));
-        }
-        self.with(|s| s.search(query))
+        self.with(|s| {
+            if query.top_k == 0 {
+                return Err(Error::invalid("topK must be at least 1"));
+            }
+            if query.ef == Some(0) {
+                return Err(Error::invalid("ef must be at least 1"));
+            }
+            s.search(query)
+        })
     }
 
     pub fn get(&self, collection: &str, id: i64) -> Result<Option<StoredPoint>> {

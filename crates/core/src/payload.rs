@@ -82,7 +82,9 @@ pub fn count(conn: &Connection, table: &str) -> Result<u64> {
 
 /// The payload row of point `id`: every column of the collection's table.
 pub fn get(conn: &Connection, table: &str, id: i64) -> Result<Vec<(String, Value)>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT * FROM main.{} WHERE rowid = ?1", quote(table)))?;
+    // Not cached: `*` must expand to the table's columns now, even after another
+    // connection's ALTER TABLE, and column names are read before the statement steps.
+    let mut stmt = conn.prepare(&format!("SELECT * FROM main.{} WHERE rowid = ?1", quote(table)))?;
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
     let mut rows = stmt.query([id])?;
     match rows.next()? {

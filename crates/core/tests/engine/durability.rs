@@ -174,6 +174,9 @@ fn schema_reparse_from_another_connection_keeps_every_vector() {
             assert_eq!(db.search(&query("a", v.clone(), 1)).unwrap()[0].id, *id, "after {op}");
         }
         assert_eq!(reasons(&events), [RebuildReason::Reparse], "after {op}");
+        let columns: Vec<String> = db.get("a", 0).unwrap().unwrap().payload.into_iter().map(|(n, _)| n).collect();
+        let altered = op.starts_with("ALTER");
+        assert_eq!(columns, if altered { vec!["rowid", "label", "extra"] } else { vec!["rowid", "label"] });
         let more = fill(&db, "a", 100..120, 5);
         for (id, v) in points.iter().chain(&more) {
             assert_eq!(db.search(&query("a", v.clone(), 1)).unwrap()[0].id, *id, "after {op}");

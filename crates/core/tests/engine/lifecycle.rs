@@ -62,6 +62,8 @@ fn close_is_idempotent_and_later_calls_are_closed() {
     assert_eq!(code(db.insert("c", &point(1, vec![1.0, 0.0], None))), ErrorCode::Closed);
     assert_eq!(code(db.insert_batch("c", &[point(1, vec![1.0, 0.0], None)])), ErrorCode::Closed);
     assert_eq!(code(db.search(&query("c", vec![1.0, 0.0], 1))), ErrorCode::Closed);
+    assert_eq!(code(db.search(&query("c", vec![1.0, 0.0], 0))), ErrorCode::Closed);
+    assert_eq!(code(db.create_collection(&config("", 0, Distance::L2))), ErrorCode::Closed);
     assert_eq!(code(db.get("c", 1)), ErrorCode::Closed);
     assert_eq!(code(db.delete("c", 1)), ErrorCode::Closed);
     assert_eq!(code(db.delete_collection("c")), ErrorCode::Closed);
