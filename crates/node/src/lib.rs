@@ -21,6 +21,9 @@ pub extern "C" fn node_api_module_get_api_version_v1() -> i32 {
 }
 
 /// Node's module entry point (what NAPI_MODULE_INIT defines in C).
+///
+/// # Safety
+/// Called by Node only, on the JS thread, with a live `env` and the module's `exports`.
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: sys::napi_env, exports: sys::napi_value) -> sys::napi_value {
     let env = napi::Env::new(env);
