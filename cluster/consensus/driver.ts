@@ -103,6 +103,8 @@ export class RaftDriver<Result = unknown> {
   private readonly opts: DriverOptions<Result>;
   private inbox: Array<{ op: () => void; reject?: (error: unknown) => void }> = [];
   private running: Promise<void> | null = null;
+  /** No new inputs once close() began; the loop still finishes what is queued. */
+  private closing = false;
   private stopped = false;
   private proposals = new Map<number, PendingProposal<Result | undefined>>();
   /** ReadIndex requests not yet confirmed by a quorum. */
@@ -226,7 +228,8 @@ export class RaftDriver<Result = unknown> {
 
   /** Stops the driver: queued and pending requests are rejected with CLOSED. Idempotent. */
   async close(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.closing) return this.settle();
+    this.closing = true;
     await this.settle();
     this.stop(new VectorXLiteError('CLOSED', 'the Raft node was closed'));
     await this.opts.transport.close();
@@ -235,7 +238,7 @@ export class RaftDriver<Result = unknown> {
   // ---- the loop ----
 
   private enqueue(op: () => void, reject?: (error: unknown) => void): void {
-    if (this.stopped) {
+    if (this.stopped || this.closing) {
       reject?.(new VectorXLiteError('CLOSED', 'the Raft node is stopped'));
       return;
     }
