@@ -7,7 +7,7 @@ import { VectorXLiteError } from '../errors.js';
 import type { NativeCollectionConfig, NativePoint, NativeSearchQuery } from './native.js';
 import type { DeleteOptions, Distance, OpenOptions, VectorInput } from './types.js';
 
-export const DEFAULT_TOP_K = 10;
+const DEFAULT_TOP_K = 10;
 const DISTANCES: readonly Distance[] = ['cosine', 'l2', 'ip'];
 /** Names become SQL identifiers (table names), so only plain ones are accepted. */
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -19,6 +19,7 @@ function invalid(message: string): VectorXLiteError {
 }
 
 function describe(value: unknown): string {
+  if (value === null) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value instanceof Float32Array) return `a Float32Array of ${value.length}`;
