@@ -452,6 +452,14 @@ impl State {
         let c = self.live(collection)?.c.clone();
         let mut ids = std::collections::HashSet::with_capacity(points.len());
         for p in points {
+            if !(index::MIN_ID..=index::MAX_ID).contains(&p.id) {
+                return Err(Error::invalid(format!(
+                    "id {} is out of range; ids must be between {} and {}",
+                    p.id,
+                    index::MIN_ID,
+                    index::MAX_ID
+                )));
+            }
             vector::validate(&p.vector, c.dimension)?;
             if !ids.insert(p.id) {
                 return Err(Error::new(

@@ -22,6 +22,21 @@ pub type Progress = Option<Arc<dyn Fn(IndexProgress) + Send + Sync>>;
 /// How often a rebuild reports progress, in vectors.
 const PROGRESS_EVERY: u64 = 4096;
 
+/// Smallest and largest point id the index can hold (see `label`).
+pub const MIN_ID: i64 = -(1 << 62);
+pub const MAX_ID: i64 = (1 << 62) - 1;
+
+/// vectorlite refuses negative rowids ("rowid out of range"), so point ids are stored in
+/// the index zigzag-encoded (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...): every id in
+/// MIN_ID..=MAX_ID maps to a distinct non-negative label.
+fn label(id: i64) -> i64 {
+    (id << 1) ^ (id >> 63)
+}
+
+fn id_of(label: i64) -> i64 {
+    ((label as u64) >> 1) as i64 ^ -(label & 1)
+}
+
 pub enum IndexWriteError {
     /// vectorlite's max_elements was reached: the index must grow.
     Full,
@@ -94,7 +109,7 @@ pub fn rebuild(
             let id: i64 = row.get(0)?;
             let blob = row.get_ref(1)?.as_blob()?;
             write
-                .execute(params![id, blob])
+                .execute(params![label(id), blob])
                 .map_err(|e| Error::internal(format!("rebuilding the index of {}: {e}", c.name)))?;
             done += 1;
             if done % PROGRESS_EVERY == 0 && done < total {
@@ -109,7 +124,7 @@ pub fn rebuild(
 
 pub fn insert(conn: &Connection, c: &Collection, id: i64, blob: &[u8]) -> std::result::Result<(), IndexWriteError> {
     let sql = format!("INSERT INTO {}(rowid, vec) VALUES (?1, ?2)", table(c));
-    match conn.prepare_cached(&sql).and_then(|mut s| s.execute(params![id, blob])) {
+    match conn.prepare_cached(&sql).and_then(|mut s| s.execute(params![label(id), blob])) {
         Ok(_) => Ok(()),
         Err(e) if e.to_string().contains("exceeds the specified limit") => Err(IndexWriteError::Full),
         Err(_) => Err(IndexWriteError::Other),
@@ -118,7 +133,7 @@ pub fn insert(conn: &Connection, c: &Collection, id: i64, blob: &[u8]) -> std::r
 
 pub fn remove(conn: &Connection, c: &Collection, id: i64) -> Result<()> {
     let sql = format!("DELETE FROM {} WHERE rowid = ?1", table(c));
-    conn.prepare_cached(&sql)?.execute([id])?;
+    conn.prepare_cached(&sql)?.execute([label(id)])?;
     Ok(())
 }
 
@@ -140,7 +155,8 @@ pub fn knn(
     let mut stmt;
     let rows = if let Some(ids) = only {
         sql.push_str(" AND rowid IN (SELECT value FROM json_each(?4))");
-        ids_json = serde_json::to_string(ids).map_err(|e| Error::internal(e.to_string()))?;
+        let labels: Vec<i64> = ids.iter().map(|&id| label(id)).collect();
+        ids_json = serde_json::to_string(&labels).map_err(|e| Error::internal(e.to_string()))?;
         stmt = conn.prepare_cached(&sql)?;
         stmt.query_map(params![query, k, ef, ids_json], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)? as f32)))?
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -149,7 +165,11 @@ pub fn knn(
         stmt.query_map(params![query, k, ef], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)? as f32)))?
             .collect::<rusqlite::Result<Vec<_>>>()
     };
-    let mut hits = rows.map_err(|e| Error::internal(format!("knn search in {} failed: {e}", c.name)))?;
+    let mut hits: Vec<(i64, f32)> = rows
+        .map_err(|e| Error::internal(format!("knn search in {} failed: {e}", c.name)))?
+        .into_iter()
+        .map(|(l, d)| (id_of(l), d))
+        .collect();
     hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     Ok(hits)
 }
@@ -157,4 +177,18 @@ pub fn knn(
 /// Where a file-backed database keeps a collection's index file.
 pub fn file_for(dir: &Path, collection: &str) -> PathBuf {
     dir.join(format!("{collection}.hnsw"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_distinct_non_negative_and_invertible() {
+        for id in [0, 1, -1, 2, -2, 42, -9_007_199_254_740_991, 9_007_199_254_740_991, MIN_ID, MAX_ID] {
+            assert!(label(id) >= 0, "{id}");
+            assert_eq!(id_of(label(id)), id);
+        }
+        assert_eq!([label(0), label(-1), label(1), label(-2)], [0, 1, 2, 3]);
+    }
 }

@@ -130,3 +130,22 @@ fn bad_open_options() {
     std::fs::write(&not_a_db, vec![0x42u8; 8192]).unwrap();
     assert_eq!(open(&not_a_db.to_string_lossy(), options()), Some(ErrorCode::IoError));
 }
+
+#[test]
+fn negative_and_large_ids() {
+    let db = memory();
+    db.create_collection(&config("c", 2, Distance::L2)).unwrap();
+    let ids = [-9_007_199_254_740_991i64, -1, 0, 1, 9_007_199_254_740_991];
+    for (i, id) in ids.iter().enumerate() {
+        db.insert("c", &point(*id, vec![i as f32, 0.0], None)).unwrap();
+    }
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(db.search(&query("c", vec![i as f32, 0.0], 1)).unwrap()[0].id, *id);
+        assert_eq!(db.get("c", *id).unwrap().unwrap().vector, vec![i as f32, 0.0]);
+    }
+    assert!(db.delete("c", -1).unwrap());
+    let ids_left: Vec<i64> = db.search(&query("c", vec![1.0, 0.0], 10)).unwrap().iter().map(|h| h.id).collect();
+    assert!(!ids_left.contains(&-1) && ids_left.len() == 4);
+    assert_eq!(code(db.insert("c", &point(i64::MIN, vec![0.0, 0.0], None))), ErrorCode::InvalidArgument);
+    assert_eq!(code(db.insert("c", &point(i64::MAX, vec![0.0, 0.0], None))), ErrorCode::InvalidArgument);
+}
