@@ -26,13 +26,13 @@ export const SIM_RAFT = {
 
 /** The state machine as the checker sees it: every apply is reported, in order. */
 class ObservedStateMachine implements StateMachine<KvResult> {
-  private last = 0;
-
   constructor(
     readonly inner: MemoryStateMachine,
     private readonly node: NodeId,
     private readonly checker: InvariantChecker,
     private readonly onRestore: () => void,
+    /** Index applied before this incarnation started (a durable state machine keeps it). */
+    private last: number,
   ) {}
 
   async apply(entry: LogEntry): Promise<KvResult> {
@@ -71,6 +71,12 @@ export class SimNode {
     readonly id: NodeId,
     readonly disk: SimDisk,
     readonly bootstrap: Membership | undefined,
+    /**
+     * Set for a node whose state machine is durable, like the engine, which stores the
+     * applied index atomically with the data: it survives crashes, and a restart resumes
+     * after it instead of rebuilding from snapshot + log. Null: volatile, rebuilt each start.
+     */
+    readonly durableState: MemoryStateMachine | null,
   ) {}
 
   get up(): boolean {
@@ -112,7 +118,8 @@ export class SimCluster {
     };
     for (const id of ids) {
       const disk = new SimDisk(diskRandom.fork(), (entries, prevTerm) => checker.onPersist(id, entries, prevTerm));
-      this.nodes.set(id, new SimNode(id, disk, this.initialVoters.includes(id) ? bootstrap : undefined));
+      const durable = this.random.chance(0.5) ? new MemoryStateMachine() : null;
+      this.nodes.set(id, new SimNode(id, disk, this.initialVoters.includes(id) ? bootstrap : undefined, durable));
     }
   }
 
@@ -144,7 +151,8 @@ export class SimCluster {
     if (node.up || node.starting) return;
     node.starting = true;
     const incarnation = ++node.incarnation;
-    const state = new MemoryStateMachine();
+    const state = node.durableState ?? new MemoryStateMachine();
+    const applied = await state.appliedIndex();
     const transport = this.network.transport(id);
     this.checker.onRestart(id);
     node.disk.disarm();
@@ -153,7 +161,7 @@ export class SimCluster {
       random: this.raftRandom.fork(),
       stores: node.disk.stores(),
       transport,
-      stateMachine: new ObservedStateMachine(state, id, this.checker, () => this.snapshotRestores++),
+      stateMachine: new ObservedStateMachine(state, id, this.checker, () => this.snapshotRestores++, applied),
       raft: SIM_RAFT,
       snapshotThreshold: this.opts.snapshotThreshold,
       snapshotTrailing: this.opts.snapshotTrailing,
