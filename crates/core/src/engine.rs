@@ -9,9 +9,9 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, LoadExtensionGuard, OpenFlags, TransactionBehavior};
 
 use crate::catalog::{self, Collection};
+use crate::claim::FileClaim;
 use crate::digest;
 use crate::error::{Error, ErrorCode, Result};
-use crate::guard::{self, Policy};
 use crate::index::{self, IndexWriteError, Progress};
 use crate::names::{self, quote, vectors_table};
 use crate::payload;
@@ -32,34 +32,6 @@ const DEFAULT_CAPACITY_MAX: u32 = 100_000;
 
 pub struct Engine {
     state: Mutex<Option<State>>,
-}
-
-/// Database files open in this process. A second Engine on the same file would hold a
-/// second, diverging copy of every index (they live in connection memory), so it is
-/// refused instead of silently returning wrong results.
-static OPEN_FILES: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
-    std::sync::Mutex::new(std::collections::BTreeSet::new());
-
-/// This process's claim on a database file, released when dropped.
-struct FileClaim(PathBuf);
-
-impl FileClaim {
-    fn take(path: PathBuf) -> Result<FileClaim> {
-        let mut open = OPEN_FILES.lock().unwrap_or_else(|e| e.into_inner());
-        if !open.insert(path.clone()) {
-            return Err(Error::invalid(format!(
-                "database {} is already open in this process; share that instance or close it first",
-                path.display()
-            )));
-        }
-        Ok(FileClaim(path))
-    }
-}
-
-impl Drop for FileClaim {
-    fn drop(&mut self) {
-        OPEN_FILES.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.0);
-    }
 }
 
 struct Live {
@@ -430,7 +402,7 @@ impl State {
         let c = Collection { capacity: c.max_elements, ..c };
         let tx = self.begin_write()?;
         catalog::insert(&tx, &c)?;
-        create_payload_table(&tx, &c)?;
+        payload::create_table(&tx, &c)?;
         tx.commit()?;
         self.marked_dirty = true;
         self.note_own_schema_change()?;
@@ -612,7 +584,7 @@ impl State {
         };
         let result = (|| {
             verified.extract_db(src, &staged)?;
-            let candidate = open_candidate(&staged)?;
+            let candidate = snapshot::open_staged_db(&staged)?;
             // Indexes are caches of the old data; drop them before the data changes
             // under them, and restore them if the replacement fails.
             for live in self.collections.values() {
@@ -678,88 +650,6 @@ impl State {
         conn.close().map_err(|(_, e)| Error::new(ErrorCode::IoError, format!("closing the database failed: {e}")))?;
         Ok(())
     }
-}
-
-/// Creates the collection's payload table: the user's CREATE TABLE, allowed to create
-/// exactly that table, or the default one. It must be an ordinary rowid table, because
-/// each row is addressed by rowid = point id.
-fn create_payload_table(conn: &Connection, c: &Collection) -> Result<()> {
-    match &c.payload_schema {
-        None => conn.execute_batch(&format!("CREATE TABLE main.{} (rowid INTEGER PRIMARY KEY)", quote(&c.name)))?,
-        Some(sql) => guard::with_policy(conn, Policy::CreateTable { table: c.name.clone() }, |conn| {
-            let what = "payload schema";
-            guard::inspect(conn, sql, what)?;
-            conn.execute_batch(sql).map_err(|e| guard::user_sql_error(what, e))
-        })?,
-    }
-    let kind: Option<String> = conn
-        .query_row(
-            "SELECT type FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE",
-            [&c.name],
-            |r| r.get(0),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    if kind.as_deref() != Some("table") {
-        return Err(Error::invalid(format!("payload schema must be a CREATE TABLE {}", c.name)));
-    }
-    if conn.prepare(&format!("SELECT rowid FROM main.{}", quote(&c.name))).is_err() {
-        return Err(Error::invalid(format!(
-            "payload table {} must have a rowid (WITHOUT ROWID tables cannot be used)",
-            c.name
-        )));
-    }
-    if !has_rowid_alias(conn, &c.name)? {
-        return Err(Error::invalid(format!(
-            "payload schema must declare an INTEGER PRIMARY KEY column, e.g. CREATE TABLE {} (rowid INTEGER PRIMARY KEY, ...): \
-             it holds the point id, and VACUUM renumbers rows of tables without one",
-            c.name
-        )));
-    }
-    Ok(())
-}
-
-/// True when the table has a column that is an alias of its rowid, which VACUUM never
-/// renumbers. SQLite itself decides: reading an alias compiles to the `Rowid` opcode
-/// (`INTEGER PRIMARY KEY DESC`, for instance, looks like one but is not).
-fn has_rowid_alias(conn: &Connection, table: &str) -> Result<bool> {
-    let mut info = conn.prepare(&format!("SELECT name FROM pragma_table_info({}) WHERE pk > 0", sql_string(table)))?;
-    let pk: Vec<String> = info.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let [column] = pk.as_slice() else { return Ok(false) };
-    let mut explain = conn.prepare(&format!("EXPLAIN SELECT {} FROM main.{}", quote(column), quote(table)))?;
-    let opcodes: Vec<String> = explain.query_map([], |r| r.get(1))?.collect::<rusqlite::Result<_>>()?;
-    Ok(opcodes.iter().any(|o| o == "Rowid") && !opcodes.iter().any(|o| o == "Column"))
-}
-
-fn sql_string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-/// Opens a staged snapshot database and checks it is a VectorXLite database whose every
-/// collection has its tables, before it may replace live data.
-fn open_candidate(path: &Path) -> Result<Connection> {
-    let invalid = |m: String| Error::new(ErrorCode::SnapshotInvalid, m);
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .map_err(|e| invalid(format!("snapshot database cannot be opened: {e}")))?;
-    let check: String = conn
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(|e| invalid(format!("snapshot database is damaged: {e}")))?;
-    if check != "ok" {
-        return Err(invalid(format!("snapshot database is damaged: {check}")));
-    }
-    let collections = catalog::load_all(&conn)
-        .map_err(|e| invalid(format!("snapshot is not a VectorXLite database: {}", e.message)))?;
-    for c in &collections {
-        for table in [vectors_table(&c.name), c.name.clone()] {
-            if conn.prepare(&format!("SELECT rowid FROM main.{} LIMIT 0", quote(&table))).is_err() {
-                return Err(invalid(format!("snapshot lacks table {table} of collection {}", c.name)));
-            }
-        }
-    }
-    Ok(conn)
 }
 
 fn now_millis() -> i64 {

@@ -2,6 +2,7 @@
 //! Public surface: docs/dev/core-api.md. Design: docs/engine.md.
 
 mod catalog;
+mod claim;
 mod digest;
 mod engine;
 mod error;

@@ -6,6 +6,7 @@ use rusqlite::{Connection, Row};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::guard::{self, Policy};
+use crate::catalog::Collection;
 use crate::names::quote;
 use crate::types::Value;
 
@@ -91,4 +92,62 @@ pub fn get(conn: &Connection, table: &str, id: i64) -> Result<Vec<(String, Value
         Some(row) => columns(row, &names, 0),
         None => Ok(Vec::new()),
     }
+}
+
+/// Creates the collection's payload table: the user's CREATE TABLE, allowed to create
+/// exactly that table, or the default one. It must be an ordinary rowid table, because
+/// each row is addressed by rowid = point id.
+pub fn create_table(conn: &Connection, c: &Collection) -> Result<()> {
+    match &c.payload_schema {
+        None => conn.execute_batch(&format!("CREATE TABLE main.{} (rowid INTEGER PRIMARY KEY)", quote(&c.name)))?,
+        Some(sql) => guard::with_policy(conn, Policy::CreateTable { table: c.name.clone() }, |conn| {
+            let what = "payload schema";
+            guard::inspect(conn, sql, what)?;
+            conn.execute_batch(sql).map_err(|e| guard::user_sql_error(what, e))
+        })?,
+    }
+    let kind: Option<String> = conn
+        .query_row(
+            "SELECT type FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE",
+            [&c.name],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    if kind.as_deref() != Some("table") {
+        return Err(Error::invalid(format!("payload schema must be a CREATE TABLE {}", c.name)));
+    }
+    if conn.prepare(&format!("SELECT rowid FROM main.{}", quote(&c.name))).is_err() {
+        return Err(Error::invalid(format!(
+            "payload table {} must have a rowid (WITHOUT ROWID tables cannot be used)",
+            c.name
+        )));
+    }
+    if !has_rowid_alias(conn, &c.name)? {
+        return Err(Error::invalid(format!(
+            "payload schema must declare an INTEGER PRIMARY KEY column, e.g. CREATE TABLE {} (rowid INTEGER PRIMARY KEY, ...): \
+             it holds the point id, and VACUUM renumbers rows of tables without one",
+            c.name
+        )));
+    }
+    Ok(())
+}
+
+/// True when the table has a column that is an alias of its rowid, which VACUUM never
+/// renumbers. SQLite itself decides: reading an alias compiles to the `Rowid` opcode
+/// (`INTEGER PRIMARY KEY DESC`, for instance, looks like one but is not).
+fn has_rowid_alias(conn: &Connection, table: &str) -> Result<bool> {
+    let mut info = conn.prepare(&format!("SELECT name FROM pragma_table_info({}) WHERE pk > 0", sql_string(table)))?;
+    let pk: Vec<String> = info.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let [column] = pk.as_slice() else { return Ok(false) };
+    let mut explain = conn.prepare(&format!("EXPLAIN SELECT {} FROM main.{}", quote(column), quote(table)))?;
+    let opcodes: Vec<String> = explain.query_map([], |r| r.get(1))?.collect::<rusqlite::Result<_>>()?;
+    Ok(opcodes.iter().any(|o| o == "Rowid") && !opcodes.iter().any(|o| o == "Column"))
+}
+
+fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }

@@ -8,7 +8,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use rusqlite::{Connection, OpenFlags};
+
+use crate::catalog;
 use crate::error::{Error, ErrorCode, Result};
+use crate::names::{quote, vectors_table};
 use crate::types::{SnapshotFileInfo, SnapshotFileType, SnapshotMetadata};
 
 pub const MAGIC: &[u8; 8] = b"VXLSNAP1";
@@ -235,4 +239,28 @@ pub fn verify(src: &Path) -> Result<Verified> {
         },
         data_offset: 12 + meta_len as u64,
     })
+}
+
+/// Opens a staged snapshot database and checks it is a VectorXLite database whose every
+/// collection has its tables, before it may replace live data.
+pub fn open_staged_db(path: &Path) -> Result<Connection> {
+    let invalid = |m: String| Error::new(ErrorCode::SnapshotInvalid, m);
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| invalid(format!("snapshot database cannot be opened: {e}")))?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| invalid(format!("snapshot database is damaged: {e}")))?;
+    if check != "ok" {
+        return Err(invalid(format!("snapshot database is damaged: {check}")));
+    }
+    let collections = catalog::load_all(&conn)
+        .map_err(|e| invalid(format!("snapshot is not a VectorXLite database: {}", e.message)))?;
+    for c in &collections {
+        for table in [vectors_table(&c.name), c.name.clone()] {
+            if conn.prepare(&format!("SELECT rowid FROM main.{} LIMIT 0", quote(&table))).is_err() {
+                return Err(invalid(format!("snapshot lacks table {table} of collection {}", c.name)));
+            }
+        }
+    }
+    Ok(conn)
 }
