@@ -11,6 +11,10 @@
  * as ordinary messages (after the durable writes they depend on), so an RPC transport either
  * sends them as their own calls or correlates them with the pending request; both are valid.
  * InstallSnapshot may be streamed in chunks but must be handed to the receiver whole.
+ *
+ * A node that is joining hears from the leader before its log holds a configuration naming
+ * the leader, so a transport must be able to answer a peer that setMembers() has not named:
+ * carry the response on the request's RPC, or remember the address a request came from.
  */
 import type { Member, Message } from '../consensus/types.js';
 
