@@ -298,7 +298,8 @@ fn default_capacity(dimension: u32, m: u32) -> u32 {
 
 impl State {
     fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA schema_version", [], |r| r.get(0))?)
+        // Read before every operation: cached, so it costs a step, not a compile.
+        Ok(self.conn.prepare_cached("PRAGMA schema_version")?.query_row([], |r| r.get(0))?)
     }
 
     fn index_file(&self, name: &str) -> Option<PathBuf> {
