@@ -69,7 +69,7 @@ export interface SnapshotTransferOptions extends CallOptions {
   includeIndexFiles?: boolean;
 }
 
-const DEFAULT_DEADLINE_MS = 30_000;
+export const DEFAULT_DEADLINE_MS = 30_000;
 
 /**
  * A VectorXLite server, with the embedded API's method names and shapes: code moves between
@@ -84,14 +84,8 @@ export class VectorXLiteClient {
   constructor(address: string, options: ClientOptions = {}) {
     validateClientOptions(options);
     this.options = options;
-    const channelOptions: Record<string, string | number> = {};
-    if (options.maxMessageBytes !== undefined) {
-      channelOptions['grpc.max_receive_message_length'] = options.maxMessageBytes;
-      channelOptions['grpc.max_send_message_length'] = options.maxMessageBytes;
-    }
-    const tls = options.tls === true ? {} : options.tls || undefined;
-    if (tls?.serverName) channelOptions['grpc.ssl_target_name_override'] = tls.serverName;
-    this.stub = new VectorXLitePBClient(address, credentialsFor(tls), channelOptions);
+    const channel = channelFor(options);
+    this.stub = new VectorXLitePBClient(address, channel.credentials, channel.options);
   }
 
   async createCollection(options: CreateCollectionOptions, call?: CallOptions): Promise<void> {
@@ -289,13 +283,25 @@ export class VectorXLiteClient {
   }
 }
 
+/** Credentials and channel options for ClientOptions; shared with the cluster client. */
+export function channelFor(options: ClientOptions): { credentials: ChannelCredentials; options: Record<string, string | number> } {
+  const channelOptions: Record<string, string | number> = {};
+  if (options.maxMessageBytes !== undefined) {
+    channelOptions['grpc.max_receive_message_length'] = options.maxMessageBytes;
+    channelOptions['grpc.max_send_message_length'] = options.maxMessageBytes;
+  }
+  const tls = options.tls === true ? {} : options.tls || undefined;
+  if (tls?.serverName) channelOptions['grpc.ssl_target_name_override'] = tls.serverName;
+  return { credentials: credentialsFor(tls), options: channelOptions };
+}
+
 function credentialsFor(tls: TlsOptions | undefined): ChannelCredentials {
   if (!tls) return ChannelCredentials.createInsecure();
   const buf = (v: Buffer | string | undefined): Buffer | null => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
   return ChannelCredentials.createSsl(buf(tls.ca), buf(tls.key), buf(tls.cert));
 }
 
-function validateClientOptions(options: ClientOptions): void {
+export function validateClientOptions(options: ClientOptions): void {
   if (options.deadlineMs !== undefined && !(Number.isFinite(options.deadlineMs) && options.deadlineMs > 0)) {
     throw new VectorXLiteError('INVALID_ARGUMENT', 'deadlineMs must be a positive number of milliseconds');
   }
@@ -307,12 +313,12 @@ function validateClientOptions(options: ClientOptions): void {
   }
 }
 
-function checkId(id: number): number {
+export function checkId(id: number): number {
   if (!Number.isSafeInteger(id)) throw new VectorXLiteError('INVALID_ARGUMENT', `id must be a safe integer, got ${String(id)}`);
   return id;
 }
 
-function toArray(vector: VectorInput): number[] {
+export function toArray(vector: VectorInput): number[] {
   if (vector instanceof Float32Array) return Array.from(vector);
   if (Array.isArray(vector)) return vector;
   throw new VectorXLiteError('INVALID_ARGUMENT', 'vector must be a Float32Array or an array of numbers');

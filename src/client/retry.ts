@@ -16,15 +16,18 @@ export interface RetryPolicy {
  */
 export async function withRetry<T>(policy: RetryPolicy, call: () => Promise<T>): Promise<T> {
   const attempts = Math.max(1, policy.attempts ?? 4);
-  const initial = policy.initialDelayMs ?? 100;
-  const max = policy.maxDelayMs ?? 2000;
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (err) {
       if (attempt >= attempts || (err as VectorXLiteError).code !== 'UNAVAILABLE') throw err;
-      const ceiling = Math.min(max, initial * 2 ** (attempt - 1));
-      await sleep(Math.random() * ceiling);
+      await sleep(backoffDelayMs(policy, attempt));
     }
   }
+}
+
+/** The wait after failed try number `attempt` (from 1): exponential up to maxDelayMs, full jitter. */
+export function backoffDelayMs(policy: RetryPolicy, attempt: number): number {
+  const ceiling = Math.min(policy.maxDelayMs ?? 2000, (policy.initialDelayMs ?? 100) * 2 ** (attempt - 1));
+  return Math.random() * ceiling;
 }

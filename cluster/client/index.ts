@@ -1,0 +1,11 @@
+/** The cluster client SDK: ClusterClient and the types of its calls. */
+export {
+  ClusterClient,
+  type ClusterClientOptions,
+  type ClusterInfo,
+  type ClusterNode,
+  type ClusterSearchOptions,
+  type JoinOptions,
+  type ReadCallOptions,
+  type ReadConsistencyLevel,
+} from './cluster-client.js';
