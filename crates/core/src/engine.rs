@@ -27,7 +27,7 @@ pub const DEFAULT_M: u32 = 16;
 pub const DEFAULT_EF_CONSTRUCTION: u32 = 200;
 /// Initial HNSW capacity when a collection gives none: hnswlib allocates the whole
 /// capacity up front, so it is sized to about 64 MiB of vectors, between these bounds.
-const DEFAULT_CAPACITY_MIN: u32 = 1024;
+const DEFAULT_CAPACITY_MIN: u32 = 64;
 const DEFAULT_CAPACITY_MAX: u32 = 100_000;
 
 pub struct Engine {

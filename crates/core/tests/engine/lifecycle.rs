@@ -115,6 +115,11 @@ fn edge_dimensions_and_top_k_larger_than_collection() {
     let hits = db.search(&query("big", points[7].vector.clone(), 3)).unwrap();
     assert_eq!(hits[0].id, 7);
     assert!(hits[0].distance.abs() < 1e-4);
+    db.create_collection(&config("widest", 65_536, Distance::Ip)).unwrap();
+    assert!(db.collection_info("widest").unwrap().max_elements >= 64);
+    let v = rng.vector(65_536);
+    db.insert("widest", &point(1, v.clone(), None)).unwrap();
+    assert_eq!(db.search(&query("widest", v, 1)).unwrap()[0].id, 1);
 }
 
 #[test]
