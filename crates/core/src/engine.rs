@@ -63,6 +63,8 @@ fn key(name: &str) -> String {
 }
 
 impl Engine {
+    /// Opens (creating if missing) a database file, or ":memory:". Indexes are loaded
+    /// from their files when current, else rebuilt (reported as `open`).
     pub fn open(path: &str, options: OpenOptions) -> Result<Engine> {
         if options.default_ef == Some(0) {
             return Err(Error::invalid("defaultEf must be at least 1"));
@@ -135,6 +137,7 @@ impl Engine {
         f(state)
     }
 
+    /// Creates a collection: registry row, durable vector table, payload table, index.
     pub fn create_collection(&self, config: &CollectionConfig) -> Result<()> {
         self.with(|s| {
             validate_config(config)?;
@@ -142,10 +145,12 @@ impl Engine {
         })
     }
 
+    /// True if the collection exists (names compare case-insensitively, like SQL).
     pub fn collection_exists(&self, name: &str) -> Result<bool> {
         self.with(|s| Ok(s.collections.contains_key(&key(name))))
     }
 
+    /// Every collection, sorted by name.
     pub fn list_collections(&self) -> Result<Vec<CollectionInfo>> {
         self.with(|s| {
             let mut out: Vec<CollectionInfo> = s.collections.values().map(info).collect();
@@ -154,18 +159,23 @@ impl Engine {
         })
     }
 
+    /// Config, point count and current HNSW capacity (`max_elements`, grows).
     pub fn collection_info(&self, name: &str) -> Result<CollectionInfo> {
         self.with(|s| s.live(name).map(info))
     }
 
+    /// Inserts one point; its payload row gets rowid = id.
     pub fn insert(&self, collection: &str, point: &NewPoint) -> Result<()> {
         self.with(|s| s.insert(collection, std::slice::from_ref(point)))
     }
 
+    /// Inserts all points in one transaction, or none of them.
     pub fn insert_batch(&self, collection: &str, points: &[NewPoint]) -> Result<()> {
         self.with(|s| s.insert(collection, points))
     }
 
+    /// Nearest points first; with a payload search query, the nearest among the rows it
+    /// matches, min(topK, matches) of them, with its columns as payload.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         self.with(|s| {
             if query.top_k == 0 {
@@ -178,6 +188,7 @@ impl Engine {
         })
     }
 
+    /// The stored vector and the whole payload row of one point.
     pub fn get(&self, collection: &str, id: i64) -> Result<Option<StoredPoint>> {
         self.with(|s| {
             let live = s.live(collection)?;
@@ -201,22 +212,27 @@ impl Engine {
         })
     }
 
+    /// Removes payload row, durable vector and index entry; true if the point existed.
     pub fn delete(&self, collection: &str, id: i64) -> Result<bool> {
         self.with(|s| s.delete(collection, id))
     }
 
+    /// Drops the collection's tables, index and index file.
     pub fn delete_collection(&self, name: &str) -> Result<()> {
         self.with(|s| s.delete_collection(name))
     }
 
+    /// Writes a snapshot file (docs/snapshot-format.md) of a consistent copy.
     pub fn export_snapshot(&self, dest: &Path) -> Result<SnapshotMetadata> {
         self.with(|s| s.export_snapshot(dest))
     }
 
+    /// Verifies a snapshot completely, then replaces the database atomically.
     pub fn import_snapshot(&self, src: &Path) -> Result<ImportSummary> {
         self.with(|s| s.import_snapshot(src))
     }
 
+    /// SHA-256 (hex) over every collection's config, ids, vectors and payload rows.
     pub fn digest(&self) -> Result<String> {
         self.with(|s| {
             let mut cs: Vec<Collection> = s.collections.values().map(|l| l.c.clone()).collect();
