@@ -1,0 +1,270 @@
+/**
+ * One cluster member at run time: the RaftDriver wired to the durable stores and the engine
+ * state machine in its data directory, the gRPC transport on its Raft address, and a real
+ * clock. Offers what the cluster API needs: replicated writes, linearizable read barriers,
+ * membership changes and leadership transfer.
+ *
+ * Data directory layout: `raft/` (log, hard state, snapshot) and `state/` (the engine's
+ * database, rebuilt from the snapshot plus the log at every start).
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { VectorXLiteError } from '../../src/errors.js';
+import { encodeCommand } from '../commands/codec.js';
+import type { Command, CommandResult } from '../commands/types.js';
+import { RaftDriver, type DriverEvent } from '../consensus/driver.js';
+import { findMember } from '../consensus/membership.js';
+import type { Member, NodeId, Role } from '../consensus/types.js';
+import type { Status } from '../consensus/raft.js';
+import { EngineStateMachine } from '../state-machine/engine.js';
+import type { StateMachine } from '../state-machine/types.js';
+import { openDurableStores, type DurableStores } from '../storage/durable.js';
+import { GrpcTransport, type TransportHooks, type TransportTls } from '../transport/grpc/index.js';
+import { SystemRandom } from './random.js';
+
+export interface RaftNodeOptions {
+  id: NodeId;
+  /** host:port the Raft port listens on and peers dial. */
+  raftAddr: string;
+  /** This node's client API address, recorded in the membership for clients and peers. */
+  clusterAddr: string;
+  dataDir: string;
+  /** Start a new one-node cluster, if the data directory holds no Raft state yet. */
+  bootstrap: boolean;
+  /** The cluster token peers present on the Raft port. */
+  token?: string;
+  tls?: TransportTls;
+  /** Milliseconds per Raft tick. */
+  tickMs: number;
+  /** Election timeout in ticks (each wait is drawn from [electionTicks, 2 * electionTicks)). */
+  electionTicks: number;
+  heartbeatTicks: number;
+  snapshotThreshold: number;
+  snapshotTrailing: number;
+  logger: Logger;
+  transportHooks?: TransportHooks;
+  onEvent?: (event: DriverEvent) => void;
+  /** The driver stopped after a storage or state machine failure; the process should exit. */
+  onFatal: (error: unknown) => void;
+}
+
+/** A command whose writer identity is optional (write() fills in this node's own). */
+export type WriteRequest = Command extends infer C ? (C extends Command ? Omit<C, 'clientId' | 'seq'> & { clientId?: string; seq?: number } : never) : never;
+
+/** Polling period of waits on Raft progress (catch-up, handoff). */
+const POLL_MS = 25;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** True when `dir` holds no Raft state from an earlier run (so --bootstrap/--join apply). */
+export function isFreshDataDir(dataDir: string): boolean {
+  const raftDir = join(dataDir, 'raft');
+  return !existsSync(raftDir) || readdirSync(raftDir).length === 0;
+}
+
+export class RaftNode {
+  private nextSeq = 1;
+  private closed: Promise<void> | null = null;
+
+  private constructor(
+    private readonly opts: RaftNodeOptions,
+    private readonly driver: RaftDriver<CommandResult>,
+    private readonly stateMachine: EngineStateMachine,
+    private readonly stores: DurableStores,
+    private readonly ticker: NodeJS.Timeout,
+    /** The writer id of writes this node proposes for clients that send none. */
+    private readonly clientId: string,
+    /** True when this run started on an empty data directory. */
+    readonly fresh: boolean,
+  ) {}
+
+  static async open(opts: RaftNodeOptions): Promise<RaftNode> {
+    const fresh = isFreshDataDir(opts.dataDir);
+    const stores = openDurableStores(join(opts.dataDir, 'raft'));
+    let transport: GrpcTransport | undefined;
+    let stateMachine: EngineStateMachine | undefined;
+    try {
+      transport = await GrpcTransport.listen({ id: opts.id, listen: opts.raftAddr, token: opts.token, tls: opts.tls, hooks: opts.transportHooks });
+      stateMachine = await EngineStateMachine.open({ dataDir: join(opts.dataDir, 'state') });
+      const self: Member = { id: opts.id, voter: true, raftAddr: opts.raftAddr, clusterAddr: opts.clusterAddr };
+      const driver = await RaftDriver.open<CommandResult>({
+        id: opts.id,
+        random: new SystemRandom(),
+        stores,
+        transport,
+        stateMachine: loggingApplies(stateMachine, opts.logger),
+        raft: { electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks },
+        snapshotThreshold: opts.snapshotThreshold,
+        snapshotTrailing: opts.snapshotTrailing,
+        bootstrap: fresh && opts.bootstrap ? { members: [self] } : undefined,
+        onEvent: opts.onEvent,
+        onFatal: opts.onFatal,
+      });
+      const ticker = setInterval(() => driver.tick(), opts.tickMs);
+      // A random writer id per run: sequences restart at 1, so ids must never repeat across runs.
+      const clientId = `node:${opts.id}:${randomUUID()}`;
+      return new RaftNode(opts, driver, stateMachine, stores, ticker, clientId, fresh);
+    } catch (error) {
+      await transport?.close();
+      await stateMachine?.close();
+      stores.close();
+      throw error;
+    }
+  }
+
+  get id(): NodeId {
+    return this.opts.id;
+  }
+
+  status(): Status {
+    return this.driver.status();
+  }
+
+  get role(): Role {
+    return this.driver.status().role;
+  }
+
+  get isLeader(): boolean {
+    return this.driver.status().role === 'leader';
+  }
+
+  /** The member this node believes leads, if it knows one. */
+  leader(): Member | undefined {
+    const { leaderId, membership } = this.driver.status();
+    return leaderId === null ? undefined : findMember(membership, leaderId);
+  }
+
+  matchIndexes(): Map<NodeId, number> {
+    return this.driver.matchIndexes();
+  }
+
+  /** The engine, for reads. Writes go through write() only. */
+  get engine(): EngineStateMachine['engine'] {
+    return this.stateMachine.engine;
+  }
+
+  /** A hash of the replicated data, equal on nodes that applied the same entries. */
+  digest(): Promise<string> {
+    return this.stateMachine.digest();
+  }
+
+  /**
+   * Leader only. Validates `command`, replicates it and resolves once it is applied here, with
+   * the apply failure (identical on every replica) thrown as its VectorXLiteError. Without a
+   * writer, the command gets this node's writer id and its next sequence.
+   */
+  async write(command: WriteRequest): Promise<CommandResult> {
+    const full = { ...command, clientId: command.clientId ?? this.clientId, seq: command.seq ?? this.nextSeq++ } as Command;
+    if (!this.isLeader) this.notLeader();
+    await this.stateMachine.validate(full);
+    const result = await this.driver.propose(encodeCommand(full));
+    if (!result.ok) throw new VectorXLiteError(result.code, result.message);
+    return result;
+  }
+
+  /** Leader only: resolves once local data reflects every write committed before the call (ReadIndex). */
+  async readBarrier(): Promise<void> {
+    await this.driver.readIndex();
+  }
+
+  /**
+   * Leader only. Adds `member` as a non-voter, waits until it holds the leader's log, then
+   * promotes it. Calling it again for a member already added resumes where it stopped.
+   */
+  async addMember(member: Omit<Member, 'voter'>, catchUpLimitMs: number): Promise<'added' | 'already a voter'> {
+    const existing = findMember(this.driver.status().membership, member.id);
+    if (existing?.voter) return 'already a voter';
+    if (existing && (existing.raftAddr !== member.raftAddr || existing.clusterAddr !== member.clusterAddr)) {
+      throw new VectorXLiteError('ALREADY_EXISTS', `node ${member.id} is already a member at ${existing.raftAddr}; remove it first to change its address`);
+    }
+    if (!existing) await this.driver.changeMembership({ type: 'add-learner', member });
+    const target = this.driver.status().commit;
+    const deadline = Date.now() + catchUpLimitMs;
+    while ((this.driver.matchIndexes().get(member.id) ?? 0) < target) {
+      if (!this.isLeader) this.notLeader();
+      if (Date.now() > deadline) {
+        throw new VectorXLiteError('UNAVAILABLE', `node ${member.id} was added as a non-voter but has not caught up yet; call JoinCluster again to promote it`);
+      }
+      await sleep(POLL_MS);
+    }
+    await this.driver.changeMembership({ type: 'promote', id: member.id });
+    return 'added';
+  }
+
+  /** Leader only; the leader itself hands leadership over first (see leaveCluster in the service). */
+  async removeMember(id: NodeId): Promise<void> {
+    if (!findMember(this.driver.status().membership, id)) throw new VectorXLiteError('NOT_FOUND', `node ${id} is not a member of this cluster`);
+    await this.driver.changeMembership({ type: 'remove', id });
+  }
+
+  /**
+   * Hands leadership to the most up-to-date other voter and waits until this node no longer
+   * leads. Resolves false when there is no other voter or the transfer did not finish in time.
+   */
+  async handOffLeadership(limitMs: number): Promise<boolean> {
+    if (!this.isLeader) return true;
+    try {
+      await this.driver.transferLeadership();
+    } catch (error) {
+      this.opts.logger.warn({ err: error }, 'leadership transfer not started');
+      return false;
+    }
+    const deadline = Date.now() + limitMs;
+    while (this.isLeader || this.driver.status().leaderId === this.id) {
+      if (Date.now() > deadline) return false;
+      await sleep(POLL_MS);
+    }
+    return true;
+  }
+
+  /** Stops ticking and the driver, then closes the transport, the engine and the stores. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      clearInterval(this.ticker);
+      await this.driver.close();
+      await this.stateMachine.close();
+      this.stores.close();
+    })();
+    return this.closed;
+  }
+
+  private notLeader(): never {
+    throw NotLeaderHere.of(this.leader());
+  }
+}
+
+/**
+ * This node cannot serve the request because another node leads (FAILED_PRECONDITION, with
+ * the leader's cluster address for the x-leader-addr trailer) or none is known (UNAVAILABLE).
+ */
+export class NotLeaderHere extends VectorXLiteError {
+  constructor(readonly leaderClusterAddr: string | undefined, leaderName = leaderClusterAddr) {
+    super(
+      leaderClusterAddr ? 'FAILED_PRECONDITION' : 'UNAVAILABLE',
+      leaderClusterAddr ? `this node is not the leader; send the request to ${leaderName} at ${leaderClusterAddr}` : 'no leader is known yet; retry shortly',
+    );
+    this.name = 'NotLeaderHere';
+  }
+
+  static of(leader: Member | undefined): NotLeaderHere {
+    return new NotLeaderHere(leader?.clusterAddr || undefined, leader?.id);
+  }
+}
+
+/** Logs applies that fail: they fail identically on every node, so every node reports them. */
+function loggingApplies(sm: EngineStateMachine, logger: Logger): StateMachine<CommandResult> {
+  return {
+    apply: async (entry) => {
+      const result = await sm.apply(entry);
+      if (!result.ok) logger.warn({ index: entry.index, code: result.code, error: result.message }, 'apply refused a command');
+      return result;
+    },
+    snapshot: () => sm.snapshot(),
+    restore: (snapshot) => sm.restore(snapshot),
+    appliedIndex: () => sm.appliedIndex(),
+  };
+}

@@ -1,0 +1,66 @@
+/** Handlers of `vectorxlite.cluster.admin.ClusterAdmin` (see admin-proto.ts). */
+import type { Server, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { VectorXLiteError } from '../../src/errors.js';
+import type { CallAdapter, CallContext } from '../../src/server/adapter.js';
+import { checkBatchSize, checkDimension, type RequestLimits } from '../../src/server/limits.js';
+import { withSafeDecoding } from '../../src/server/malformed.js';
+import type { RaftNode } from '../runtime/raft-node.js';
+import {
+  ClusterAdminService,
+  type InsertBatchRequest,
+  type InsertBatchResponse,
+  type StateDigestResponse,
+} from './admin-proto.js';
+import { writerOf, type LeaderRouter } from './leader-router.js';
+import type { UnaryMethod } from './peer-client.js';
+import { withRedirectTrailers } from './redirect.js';
+
+export interface AdminServiceOptions {
+  node: RaftNode;
+  adapter: CallAdapter;
+  router: LeaderRouter;
+  limits: RequestLimits;
+}
+
+export const InsertBatchMethod = ClusterAdminService.InsertBatch as unknown as UnaryMethod<InsertBatchRequest, InsertBatchResponse>;
+
+export class AdminService {
+  constructor(private readonly options: AdminServiceOptions) {}
+
+  addTo(server: Server): void {
+    const a = this.options.adapter;
+    const handlers: UntypedServiceImplementation = {
+      InsertBatch: withRedirectTrailers((r: InsertBatchRequest, ctx: CallContext) => this.insertBatch(r, ctx), (h) =>
+        a.unary('InsertBatch', h, { operation: 'insert_batch' }),
+      ),
+      StateDigest: a.unary('StateDigest', () => this.stateDigest()),
+    };
+    server.addService(withSafeDecoding(ClusterAdminService), handlers);
+  }
+
+  private insertBatch(r: InsertBatchRequest, ctx: CallContext): Promise<InsertBatchResponse> {
+    const { node, router, limits } = this.options;
+    return router.serve(ctx, r, InsertBatchMethod, async () => {
+      checkBatchSize(r.points.length, limits);
+      if (r.points.length === 0) throw new VectorXLiteError('INVALID_ARGUMENT', 'the batch has no points');
+      r.points.forEach((p, i) => checkDimension(p.vector.length, limits, `point #${i} (id ${p.id})`));
+      await node.write({
+        ...writerOf(ctx.metadata),
+        type: 'insertBatch',
+        collection: r.collectionName,
+        points: r.points.map((p) => ({ id: p.id, vector: Float32Array.from(p.vector), payloadInsertQuery: p.payloadInsertQuery || undefined })),
+      });
+      return { success: true, message: `inserted ${r.points.length} points`, inserted: r.points.length };
+    });
+  }
+
+  /** This node's own view: compare the digests of all nodes once their applied indexes agree. */
+  private async stateDigest(): Promise<StateDigestResponse> {
+    const { node } = this.options;
+    const before = node.status().applied;
+    const digest = await node.digest();
+    const status = node.status();
+    if (status.applied !== before) throw new VectorXLiteError('UNAVAILABLE', 'entries were applied while hashing; ask again');
+    return { digest, appliedIndex: status.applied, commitIndex: status.commit, nodeId: node.id };
+  }
+}
