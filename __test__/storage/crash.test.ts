@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
 import type { HardState, LogEntry } from '../../cluster/consensus/types.js';
 import { openDurableStores } from '../../cluster/storage/durable.js';
+import { VectorXLiteError } from '../../src/errors.js';
 import { appendBatches, hardStateAfter, snapshotAt } from '../fixtures/raft-store-workload.js';
 import { spawnNodeScript, type NodeChild } from '../helpers/child-process.js';
 import { seededRandom } from '../helpers/random.js';
@@ -56,7 +57,7 @@ async function appendThenKill(t: ExecutionContext, dir: string, seed: number, be
   t.is(start, `start ${last?.index ?? 0} ${last?.term ?? 0}`, 'the child starts from the log the test checked');
   await child.waitFor(() => (countLines(child, 'ack ') >= acks ? true : undefined));
   await sleep(extraMs);
-  t.is((await child.kill('SIGKILL')).signal, 'SIGKILL', 'the child was killed mid-stream');
+  t.is((await child.kill('SIGKILL')).signal, 'SIGKILL', `the child was killed mid-stream, not stopped by an error: ${child.stderr}`);
   const acked = countLines(child, 'ack ');
   const batches: LogEntry[][] = [];
   for (const batch of appendBatches(seed, last?.index ?? 0, last?.term ?? 0)) {
@@ -99,20 +100,25 @@ test('kill -9 in the middle of appends, six times over: every acknowledged entry
 test('a WAL torn in its last frame loses exactly the last append, and everything before it is intact', async (t) => {
   const dir = await tempDir(t, 'vxl-raft-crash-');
   // Few enough batches that SQLite has not checkpointed: the WAL's last frame is the last append's commit.
-  const run = await appendThenKill(t, dir, 77, { log: [], hardState: null }, 15, 0);
+  const BATCHES = 15;
+  const child = spawnNodeScript(t, APPEND_LOOP, [dir, '77', String(BATCHES)]);
+  await child.waitForLine((line) => line === 'idle');
+  await child.kill('SIGKILL');
   const histories: LogEntry[][] = [[]];
-  for (const batch of run.batches) histories.push(appendTo(histories.at(-1)!, batch));
+  for (const batch of appendBatches(77, 0, 0)) {
+    if (histories.length > BATCHES) break;
+    histories.push(appendTo(histories.at(-1)!, batch));
+  }
 
   const uncut = join(await tempDir(t, 'vxl-raft-uncut-'), 'node');
   cpSync(dir, uncut, { recursive: true });
-  const whole = histories.findIndex((log) => isDeepStrictEqual(log, readBack(t, uncut).log));
-  t.true(whole >= run.acked, 'without damage every acknowledged batch is there');
+  t.true(isDeepStrictEqual(readBack(t, uncut).log, histories[BATCHES]), 'without damage every batch is there');
 
   const wal = join(dir, 'log.sqlite-wal');
   t.true(existsSync(wal), 'the killed child left its write-ahead log');
   truncateSync(wal, statSync(wal).size - 1 - Math.floor(seededRandom(77)() * 2048));
   const torn = histories.findIndex((log) => isDeepStrictEqual(log, readBack(t, dir).log));
-  t.is(torn, whole - 1, 'the torn transaction is dropped whole; the batches before it are intact');
+  t.is(torn, BATCHES - 1, 'the torn transaction is dropped whole; the batches before it are intact');
 });
 
 test('kill -9 during snapshot saves always leaves the latest completely saved snapshot loadable', async (t) => {
@@ -140,4 +146,16 @@ test('kill -9 during snapshot saves always leaves the latest completely saved sn
     latest = index;
   }
   t.log(`${killedMidSave} of 5 kills landed in the middle of a save`);
+});
+
+test('a directory held by a running node process is refused; its lock dies with the process', async (t) => {
+  const dir = await tempDir(t, 'vxl-raft-crash-');
+  const child = spawnNodeScript(t, APPEND_LOOP, [dir, '5']);
+  await child.waitForLine((line) => line.startsWith('ack '));
+  const error = t.throws(() => openDurableStores(dir), { instanceOf: VectorXLiteError });
+  t.is(error?.code, 'FAILED_PRECONDITION');
+  await child.kill('SIGKILL');
+  const stores = openDurableStores(dir);
+  t.teardown(() => stores.close());
+  t.true(stores.log.lastIndex() > 0);
 });
