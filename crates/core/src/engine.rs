@@ -368,6 +368,18 @@ impl State {
         Ok(())
     }
 
+    /// SQLite resets the schema when a transaction that ran DDL rolls back, and vectorlite
+    /// reconnects every index (empty without a file, reloaded with one). So the indexes are
+    /// rebuilt from the durable vectors before `error` is returned.
+    fn after_failed_ddl<T>(&mut self, error: Error) -> Result<T> {
+        for live in self.collections.values() {
+            let file = self.index_file(&live.c.name);
+            index::rebuild(&self.conn, &live.c, file.as_deref(), RebuildReason::Reparse, &self.progress)?;
+        }
+        self.note_own_schema_change()?;
+        Err(error)
+    }
+
     /// Records a schema change the engine made itself (CREATE/DROP TABLE of a collection),
     /// which reconnects no index and must not trigger a rebuild.
     fn note_own_schema_change(&mut self) -> Result<()> {
@@ -417,10 +429,20 @@ impl State {
             index_file: None,
         };
         let c = Collection { capacity: c.max_elements, ..c };
-        let tx = self.begin_write()?;
-        catalog::insert(&tx, &c)?;
-        payload::create_table(&tx, &c)?;
-        tx.commit()?;
+        // The payload schema is tried first on a throwaway database: a bad one must fail
+        // before any DDL runs here, because rolling DDL back resets the schema, which
+        // reconnects every index (see `after_failed_ddl`).
+        let scratch = Connection::open_in_memory()?;
+        payload::create_table(&scratch, &c)?;
+        drop(scratch);
+        let created = self.begin_write().and_then(|tx| {
+            catalog::insert(&tx, &c)?;
+            payload::create_table(&tx, &c)?;
+            Ok(tx.commit()?)
+        });
+        if let Err(e) = created {
+            return self.after_failed_ddl(e);
+        }
         self.marked_dirty = true;
         self.note_own_schema_change()?;
         let file = self.index_file(&c.name);
@@ -563,9 +585,13 @@ impl State {
 
     fn delete_collection(&mut self, name: &str) -> Result<()> {
         let c = self.live(name)?.c.clone();
-        let tx = self.begin_write()?;
-        catalog::remove(&tx, &c.name)?;
-        tx.commit()?;
+        let removed = self.begin_write().and_then(|tx| {
+            catalog::remove(&tx, &c.name)?;
+            Ok(tx.commit()?)
+        });
+        if let Err(e) = removed {
+            return self.after_failed_ddl(e);
+        }
         self.marked_dirty = true;
         self.note_own_schema_change()?;
         self.collections.remove(&key(&c.name));

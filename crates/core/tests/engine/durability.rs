@@ -245,3 +245,38 @@ fn the_engines_own_schema_changes_rebuild_nothing() {
     assert_all_found(&db, "a", &points);
     assert!(events.lock().unwrap().is_empty(), "{:?}", events.lock().unwrap());
 }
+
+/// A transaction that rolls back DDL makes SQLite reset the schema, which reconnects
+/// every index; failed and successful collection DDL must leave search results
+/// bit-identical, for file and memory databases.
+#[test]
+fn collection_ddl_leaves_other_results_bit_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [db_path(&dir), ":memory:".to_string()] {
+        let db = Engine::open(&path, options()).unwrap();
+        db.create_collection(&CollectionConfig { distance: Distance::Cosine, ..labelled("a") }).unwrap();
+        let points = fill(&db, "a", 0..60, 11);
+        let results = |db: &Engine| -> Vec<Vec<SearchHit>> {
+            points.iter().step_by(7).map(|(_, v)| db.search(&query("a", v.clone(), 5)).unwrap()).collect()
+        };
+        let before = results(&db);
+        let attempts = [
+            "CREATE TABLE fresh (",
+            "CREATE TABLE fresh (name TEXT)",
+            "CREATE TABLE other (rowid INTEGER PRIMARY KEY)",
+        ];
+        for schema in attempts {
+            assert!(db.create_collection(&with_schema("fresh", 2, schema)).is_err());
+            assert_eq!(results(&db), before, "{path}: after failed {schema}");
+        }
+        db.create_collection(&with_schema("fresh", 2, "CREATE TABLE fresh (rowid INTEGER PRIMARY KEY)")).unwrap();
+        db.delete_collection("fresh").unwrap();
+        assert_eq!(results(&db), before, "{path}: after create and delete");
+        // New points still land in a complete index.
+        let more = fill(&db, "a", 60..70, 12);
+        for (id, v) in points.iter().chain(&more) {
+            assert_eq!(db.search(&query("a", v.clone(), 1)).unwrap()[0].id, *id, "{path}");
+        }
+        db.close().unwrap();
+    }
+}
