@@ -33,26 +33,23 @@ export function openDurableStores(dir: string): DurableStores {
     // A directory created just now is only durable once its parent records it.
     fsyncDirectory(dirname(dir));
   });
-  const log = DurableLogStore.open(join(dir, 'log.sqlite'));
-  let hardState: DurableHardStateStore | undefined;
+  const opened: Array<{ close(): void }> = [];
+  const track = <T extends { close(): void }>(store: T): T => {
+    opened.push(store);
+    return store;
+  };
+  const closeAll = () => {
+    for (const store of opened) store.close();
+  };
   try {
-    hardState = DurableHardStateStore.open(join(dir, 'hard-state.sqlite'));
-    const snapshots = new DurableSnapshotStore(dir);
+    const log = track(DurableLogStore.open(join(dir, 'log.sqlite')));
+    const hardState = track(DurableHardStateStore.open(join(dir, 'hard-state.sqlite')));
+    const snapshots = track(new DurableSnapshotStore(dir));
     // The database files may have been created just now.
     guarded('the Raft data directory', dir, 'sync', () => fsyncDirectory(dir));
-    return {
-      log,
-      hardState,
-      snapshots,
-      close() {
-        snapshots.close();
-        hardState!.close();
-        log.close();
-      },
-    };
+    return { log, hardState, snapshots, close: closeAll };
   } catch (error) {
-    hardState?.close();
-    log.close();
+    closeAll();
     throw error;
   }
 }
