@@ -429,9 +429,11 @@ impl State {
             index_file: None,
         };
         let c = Collection { capacity: c.max_elements, ..c };
-        // The payload schema is tried first on a throwaway database: a bad one must fail
-        // before any DDL runs here, because rolling DDL back resets the schema, which
-        // reconnects every index (see `after_failed_ddl`).
+        // A bad payload schema must fail before any DDL runs here, because rolling DDL
+        // back resets the schema, which reconnects every index (see `after_failed_ddl`).
+        // So it is compiled here first (names resolve against the real tables), then run
+        // on a throwaway database where the table's shape is checked.
+        payload::inspect_schema(&self.conn, &c)?;
         let scratch = Connection::open_in_memory()?;
         payload::create_table(&scratch, &c)?;
         drop(scratch);

@@ -97,6 +97,17 @@ pub fn get(conn: &Connection, table: &str, id: i64) -> Result<Vec<(String, Value
 /// Creates the collection's payload table: the user's CREATE TABLE, allowed to create
 /// exactly that table, or the default one. It must be an ordinary rowid table, because
 /// each row is addressed by rowid = point id.
+/// Compiles (without running) a collection's payload schema under its policy: it must
+/// parse, be one statement and touch nothing but its own table. Changes nothing.
+pub fn inspect_schema(conn: &Connection, c: &Collection) -> Result<()> {
+    match &c.payload_schema {
+        None => Ok(()),
+        Some(sql) => guard::with_policy(conn, Policy::CreateTable { table: c.name.clone() }, |conn| {
+            guard::inspect(conn, sql, "payload schema").map(|_| ())
+        }),
+    }
+}
+
 pub fn create_table(conn: &Connection, c: &Collection) -> Result<()> {
     match &c.payload_schema {
         None => conn.execute_batch(&format!("CREATE TABLE main.{} (rowid INTEGER PRIMARY KEY)", quote(&c.name)))?,
