@@ -6,6 +6,7 @@ import { Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { VectorXLiteError } from '../../src/errors.js';
 import { ClusterServiceService } from '../../src/gen/cluster/v1/cluster.js';
+import type { Member } from '../consensus/types.js';
 import { NotLeaderHere } from '../runtime/raft-node.js';
 import type { PeerClients } from '../server/peer-client.js';
 
@@ -15,6 +16,8 @@ export interface JoinOptions {
   raftAddr: string;
   clusterAddr: string;
   peers: PeerClients;
+  /** Receives the members the seed reports, so this node can answer them before it holds a configuration. */
+  addContacts: (members: Member[]) => void;
   logger: Logger;
   /** Deadline of one JoinCluster call (the leader waits for the catch-up inside it). */
   callTimeoutMs: number;
@@ -23,6 +26,7 @@ export interface JoinOptions {
 }
 
 const RETRY_MS = 500;
+const INFO_TIMEOUT_MS = 5_000;
 
 /** Resolves once this node is a voter; rejects only on a refusal retrying cannot fix. */
 export async function joinCluster(options: JoinOptions): Promise<void> {
@@ -31,6 +35,8 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
   let target = options.via;
   while (!signal.aborted) {
     try {
+      const info = await peers.call(target, ClusterServiceService.getClusterInfo, {}, new Metadata(), INFO_TIMEOUT_MS);
+      options.addContacts(info.nodes.map((n) => ({ id: n.nodeId, voter: n.isVoter, raftAddr: n.addr, clusterAddr: n.clusterAddr })));
       const response = await peers.call(target, ClusterServiceService.joinCluster, request, new Metadata(), options.callTimeoutMs);
       logger.info({ via: target, leaderId: response.leaderId, message: response.message }, 'joined the cluster');
       return;

@@ -141,6 +141,7 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
       raftAddr: config.raftAddr,
       clusterAddr: config.clusterAddr,
       peers,
+      addContacts: (members) => raftNode.addContacts(members),
       logger: log,
       callTimeoutMs: JOIN_CATCH_UP_MS + 10_000,
       signal: joining.signal,

@@ -22,6 +22,7 @@ import { EngineStateMachine } from '../state-machine/engine.js';
 import type { StateMachine } from '../state-machine/types.js';
 import { openDurableStores, type DurableStores } from '../storage/durable.js';
 import { GrpcTransport, type TransportHooks, type TransportTls } from '../transport/grpc/index.js';
+import { ContactTransport } from './contact-transport.js';
 import { SystemRandom } from './random.js';
 
 export interface RaftNodeOptions {
@@ -76,6 +77,7 @@ export class RaftNode {
     private readonly stateMachine: EngineStateMachine,
     private readonly stores: DurableStores,
     private readonly ticker: NodeJS.Timeout,
+    private readonly contacts: ContactTransport,
     /** The writer id of writes this node proposes for clients that send none. */
     private readonly clientId: string,
     /** True when this run started on an empty data directory. */
@@ -90,12 +92,13 @@ export class RaftNode {
     try {
       transport = await GrpcTransport.listen({ id: opts.id, listen: opts.raftAddr, token: opts.token, tls: opts.tls, hooks: opts.transportHooks });
       stateMachine = await EngineStateMachine.open({ dataDir: join(opts.dataDir, 'state') });
+      const contacts = new ContactTransport(transport, opts.id);
       const self: Member = { id: opts.id, voter: true, raftAddr: opts.raftAddr, clusterAddr: opts.clusterAddr };
       const driver = await RaftDriver.open<CommandResult>({
         id: opts.id,
         random: new SystemRandom(),
         stores,
-        transport,
+        transport: contacts,
         stateMachine: loggingApplies(stateMachine, opts.logger),
         raft: { electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks },
         snapshotThreshold: opts.snapshotThreshold,
@@ -107,7 +110,7 @@ export class RaftNode {
       const ticker = setInterval(() => driver.tick(), opts.tickMs);
       // A random writer id per run: sequences restart at 1, so ids must never repeat across runs.
       const clientId = `node:${opts.id}:${randomUUID()}`;
-      return new RaftNode(opts, driver, stateMachine, stores, ticker, clientId, fresh);
+      return new RaftNode(opts, driver, stateMachine, stores, ticker, contacts, clientId, fresh);
     } catch (error) {
       await transport?.close();
       await stateMachine?.close();
@@ -142,6 +145,11 @@ export class RaftNode {
     return this.driver.matchIndexes();
   }
 
+  /** Members to reach before this node holds a configuration that includes it (joining). */
+  addContacts(members: Member[]): void {
+    this.contacts.addContacts(members);
+  }
+
   /** The engine, for reads. Writes go through write() only. */
   get engine(): EngineStateMachine['engine'] {
     return this.stateMachine.engine;
@@ -172,8 +180,9 @@ export class RaftNode {
   }
 
   /**
-   * Leader only. Adds `member` as a non-voter, waits until it holds the leader's log, then
-   * promotes it. Calling it again for a member already added resumes where it stopped.
+   * Leader only. Adds `member` as a non-voter and waits until the consensus has promoted it
+   * (it does so once the member holds everything committed). Calling it again for a member
+   * already added resumes the wait.
    */
   async addMember(member: Omit<Member, 'voter'>, catchUpLimitMs: number): Promise<'added' | 'already a voter'> {
     const existing = findMember(this.driver.status().membership, member.id);
@@ -182,17 +191,16 @@ export class RaftNode {
       throw new VectorXLiteError('ALREADY_EXISTS', `node ${member.id} is already a member at ${existing.raftAddr}; remove it first to change its address`);
     }
     if (!existing) await this.driver.changeMembership({ type: 'add-learner', member });
-    const target = this.driver.status().commit;
     const deadline = Date.now() + catchUpLimitMs;
-    while ((this.driver.matchIndexes().get(member.id) ?? 0) < target) {
+    for (;;) {
+      const status = this.driver.status();
+      if (findMember(status.membership, member.id)?.voter && status.commit >= status.lastIndex) return 'added';
       if (!this.isLeader) this.notLeader();
       if (Date.now() > deadline) {
-        throw new VectorXLiteError('UNAVAILABLE', `node ${member.id} was added as a non-voter but has not caught up yet; call JoinCluster again to promote it`);
+        throw new VectorXLiteError('UNAVAILABLE', `node ${member.id} was added as a non-voter but has not caught up yet; call JoinCluster again to wait for its promotion`);
       }
       await sleep(POLL_MS);
     }
-    await this.driver.changeMembership({ type: 'promote', id: member.id });
-    return 'added';
   }
 
   /** Leader only; the leader itself hands leadership over first (see leaveCluster in the service). */
