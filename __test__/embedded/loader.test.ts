@@ -122,3 +122,18 @@ test('progress reported during an operation reaches onProgress before the operat
   const last = grows.at(-1)!;
   t.is(last.done, last.total, 'the final progress event arrived before insertBatch resolved');
 });
+
+test('an INTEGER beyond 2^53 crosses as the nearest double, as docs/addon.md says', async (t) => {
+  const db = await VectorXLite.open(':memory:');
+  t.teardown(() => db.close());
+  await db.createCollection({ name: 'big', dimension: 1, payloadSchema: 'CREATE TABLE big (rowid INTEGER PRIMARY KEY, n INTEGER, s TEXT)' });
+  await db.insert({
+    collection: 'big',
+    id: 1,
+    vector: [1],
+    payloadInsertQuery: "INSERT INTO big (n, s) VALUES (9007199254740993, '9007199254740993')",
+  });
+  const { payload } = (await db.get('big', 1))!;
+  t.is(payload.n, 9007199254740992);
+  t.is(payload.s, '9007199254740993', 'TEXT keeps every digit');
+});
