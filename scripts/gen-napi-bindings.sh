@@ -4,12 +4,24 @@
 # the offline Debian registry, so the addon binds Node-API itself.
 #
 # Needs: bindgen (Debian package `bindgen`) and libclang (`libclang-dev`).
-# Run from anywhere: sh scripts/gen-napi-bindings.sh [path/to/node/include]
+# Run from anywhere: sh scripts/gen-napi-bindings.sh [--check] [path/to/node/include]
+# --check regenerates into a temporary file and fails if the committed file differs.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+committed="$root/crates/node/src/sys/bindings.rs"
+check=false
+if [ "${1:-}" = "--check" ]; then
+  check=true
+  shift
+fi
 include_dir=${1:-/usr/include/node}
-out="$root/crates/node/src/sys/bindings.rs"
+if $check; then
+  out=$(mktemp)
+  trap 'rm -f "$out"' EXIT
+else
+  out=$committed
+fi
 
 # NAPI_VERSION 8 (Node >= 12.22 / 14.17 / 15.12) covers everything the addon uses:
 # async work, promises, threadsafe functions, typed arrays, type tags, finalizers.
@@ -27,4 +39,12 @@ bindgen "$include_dir/node_api.h" \
   --no-doc-comments \
   -- -I"$include_dir" -DNAPI_VERSION=8
 
-echo "wrote $out"
+if $check; then
+  if ! cmp -s "$out" "$committed"; then
+    echo "crates/node/src/sys/bindings.rs is stale: run sh scripts/gen-napi-bindings.sh" >&2
+    exit 1
+  fi
+  echo "crates/node/src/sys/bindings.rs is up to date"
+else
+  echo "wrote $out"
+fi
