@@ -1,4 +1,4 @@
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
@@ -30,12 +30,13 @@ async function insertAll(db: VectorXLite, vectors: Float32Array[]) {
   }
 }
 
-/** Every point is found by a search for its own vector, with its payload. */
-async function assertAllFound(t: ExecutionContext, db: VectorXLite, vectors: Float32Array[], label: string) {
+/** Every point (ids from firstId on, in order) is found by a search for its own vector, with its payload. */
+async function assertAllFound(t: ExecutionContext, db: VectorXLite, vectors: Float32Array[], label: string, firstId = 1) {
   const missing: number[] = [];
   for (const [i, vector] of vectors.entries()) {
+    const id = firstId + i;
     const [hit] = await db.search({ collection: 'items', vector, topK: 1, payloadSearchQuery: 'SELECT name FROM items' });
-    if (hit?.id !== i + 1 || hit.payload.name !== `item ${i + 1}`) missing.push(i + 1);
+    if (hit?.id !== id || hit.payload.name !== `item ${id}`) missing.push(id);
   }
   t.deepEqual(missing, [], `${label}: every vector is found`);
 }
@@ -141,3 +142,30 @@ for (const [what, damage] of [
     t.like(progress.filter((p) => p.reason === 'open').at(-1), { collection: 'items', done: COUNT, total: COUNT });
   });
 }
+
+test('an index file left from an earlier close is not trusted after later writes', async (t) => {
+  const { db, file, vectors } = await filledDb(t);
+  await insertAll(db, vectors.slice(0, 100));
+  await db.close();
+  const saved = new Map<string, Buffer>();
+  for (const path of await indexFiles(dirname(file), file)) saved.set(path, await readFile(path));
+  t.true(saved.size > 0);
+
+  const second = await VectorXLite.open(file);
+  t.teardown(() => second.close());
+  for (const [i, vector] of vectors.entries()) {
+    if (i < 100) continue;
+    await second.insert({ collection: 'items', id: i + 1, vector, payloadInsertQuery: `INSERT INTO items (name) VALUES ('item ${i + 1}')` });
+  }
+  t.true(await second.delete({ collection: 'items', id: 1 }));
+  await second.close();
+  // Put the older index files back: they lack points 101..200 and still hold point 1.
+  for (const [path, bytes] of saved) await writeFile(path, bytes);
+
+  const progress: IndexProgress[] = [];
+  const third = await VectorXLite.open(file, { onProgress: (p) => progress.push(p) });
+  t.teardown(() => third.close());
+  await assertAllFound(t, third, vectors.slice(1), 'with a stale index file', 2);
+  t.false((await third.search({ collection: 'items', vector: vectors[0]!, topK: 5 })).some((h) => h.id === 1), 'the deleted point stays deleted');
+  t.true(progress.some((p) => p.reason === 'open'), 'the stale file was rebuilt');
+});
