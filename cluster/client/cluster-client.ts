@@ -6,7 +6,7 @@
  * leader failed mid-call is applied at most once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientUnaryCall, Metadata, ServiceError } from '@grpc/grpc-js';
+import type { ClientUnaryCall, Metadata, MethodDefinition, ServiceError } from '@grpc/grpc-js';
 import {
   checkId,
   DEFAULT_DEADLINE_MS,
@@ -16,7 +16,7 @@ import {
   type ClientOptions,
 } from '../../src/client/client.js';
 import { backoffDelayMs } from '../../src/client/retry.js';
-import type { CreateCollectionOptions, DeleteOptions, InsertOptions, SearchOptions, SearchResult } from '../../src/embedded/types.js';
+import type { BatchPoint, CreateCollectionOptions, DeleteOptions, InsertOptions, SearchOptions, SearchResult } from '../../src/embedded/types.js';
 import { VectorXLiteError } from '../../src/errors.js';
 import {
   ReadConsistency,
@@ -26,6 +26,7 @@ import {
   type JoinClusterResponse,
   type SearchResponse,
 } from '../../src/gen/cluster/v1/cluster.js';
+import { ClusterAdminService, type InsertBatchRequest, type InsertBatchResponse } from '../server/admin-proto.js';
 import { classifyFailure, NoLeaderKnown, type Failure } from './failure.js';
 import { ClusterNodes } from './nodes.js';
 import { stampWriter, WriterPool, type Writer } from './writers.js';
@@ -77,6 +78,9 @@ const CONSISTENCY: Readonly<Record<ReadConsistencyLevel, ReadConsistency>> = {
   weak: ReadConsistency.READ_CONSISTENCY_WEAK,
   linearizable: ReadConsistency.READ_CONSISTENCY_LINEARIZABLE,
 };
+
+/** InsertBatch is not in cluster.v1; the nodes serve it on the same port in their admin service. */
+const INSERT_BATCH = ClusterAdminService.InsertBatch as MethodDefinition<InsertBatchRequest, InsertBatchResponse>;
 
 /** Redirects followed in a row before the client backs off (leadership moving under it). */
 const MAX_REDIRECT_HOPS = 3;
@@ -159,6 +163,20 @@ export class ClusterClient {
     const vector = toArray(options.vector);
     await this.run({ route: 'leader', replay: 'deduped', what: 'insert' }, call, (s, m, o, cb) =>
       s.insert({ collectionName: options.collection, id, vector, payloadInsertQuery: options.payloadInsertQuery ?? '' }, m, o, cb),
+    );
+  }
+
+  /** Atomic: either every point is inserted or none. */
+  async insertBatch(collection: string, points: BatchPoint[], call?: CallOptions): Promise<void> {
+    if (!Array.isArray(points)) throw new VectorXLiteError('INVALID_ARGUMENT', 'points must be an array of { id, vector, payloadInsertQuery? }');
+    const request = {
+      collectionName: collection,
+      points: points.map((p) => ({ id: checkId(p.id), vector: toArray(p.vector), payloadInsertQuery: p.payloadInsertQuery ?? '' })),
+    };
+    await this.run<InsertBatchResponse>({ route: 'leader', replay: 'deduped', what: 'insertBatch' }, call, (s, m, o, cb) =>
+      s.makeUnaryRequest(INSERT_BATCH.path, INSERT_BATCH.requestSerialize, INSERT_BATCH.responseDeserialize, request, m, o, (err, res) =>
+        cb(err, res as InsertBatchResponse),
+      ),
     );
   }
 
