@@ -82,6 +82,13 @@ test('checker: Leader Completeness catches a leader without a committed entry', 
   t.regex(c.violations[0], /Leader Completeness/);
 });
 
+test('checker: a leader of an old term appearing late is held only to entries committed before its term', (t) => {
+  const c = new InvariantChecker();
+  c.afterStep([view('a', { role: 'leader', term: 3, commit: 2 }, [1, 3])]);
+  c.afterStep([view('b', { role: 'leader', term: 2 }, [1, 2])]);
+  t.deepEqual(c.violations, []);
+});
+
 test('simulated disk: only completed writes survive, and a crash can tear an append to a prefix', (t) => {
   const persisted: number[] = [];
   const disk = new SimDisk(new SeededRandom(3), (entries) => persisted.push(...entries.map((e) => e.index)));

@@ -27,6 +27,12 @@ export class InvariantChecker {
   private readonly persisted = new Map<string, { key: string; prevTerm: number | undefined }>();
   /** Term of every index known committed. */
   private readonly committed: number[] = [];
+  /**
+   * For each committed index, the term of the first node seen committing it: never below the
+   * term in which it was committed (a node learns of a commit only after it happened, and
+   * terms only grow), usually equal to it (the leader sees it first).
+   */
+  private readonly committedIn: number[] = [];
   /** Per node: committed indexes already compared. */
   private readonly checkedCommit = new Map<NodeId, number>();
   /** State Machine Safety: what was applied at each index, and its result. */
@@ -104,19 +110,26 @@ export class InvariantChecker {
         break;
       }
       const known = this.committed[i];
-      if (known === undefined) this.committed[i] = term;
-      else if (known !== term) this.violate(`State Machine Safety: index ${i} committed with term ${known}, but ${n.id} committed term ${term}`);
+      if (known === undefined) {
+        this.committed[i] = term;
+        this.committedIn[i] = n.status.term;
+      } else if (known !== term) this.violate(`State Machine Safety: index ${i} committed with term ${known}, but ${n.id} committed term ${term}`);
     }
     this.checkedCommit.set(n.id, Math.max(this.checkedCommit.get(n.id) ?? 0, n.status.commit));
   }
 
-  /** Leader Completeness (§5.4): a new leader holds every entry committed before its term. */
+  /**
+   * Leader Completeness (§5.4): a leader holds every entry committed in earlier terms. A
+   * leader of an old term may still appear late (its last vote arriving after a newer term
+   * committed entries); it is held only to what was committed before its own term.
+   */
   private checkLeaderCompleteness(n: NodeView): void {
-    const last = this.committed.length - 1;
-    if (last < n.status.firstIndex - 1) return; // compacted: its own commit covers it
+    let last = this.committed.length - 1;
+    while (last > 0 && !(this.committedIn[last] < n.status.term)) last--;
+    if (last <= 0 || last < n.status.firstIndex - 1) return; // compacted: its own commit covers it
     const term = n.termAt(last);
     if (term !== this.committed[last]) {
-      this.violate(`Leader Completeness: ${n.id} became leader of term ${n.status.term} without committed entry ${last} (term ${this.committed[last]}, has ${term ?? 'nothing'})`);
+      this.violate(`Leader Completeness: ${n.id} became leader of term ${n.status.term} without entry ${last} (term ${this.committed[last]}), committed in an earlier term; it has ${term ?? 'nothing'}`);
     }
   }
 }
