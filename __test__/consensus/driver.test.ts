@@ -3,6 +3,7 @@ import { loadDurableState, RaftDriver, type DriverEvent, type RaftStores } from 
 import { NotLeaderError } from '../../cluster/consensus/errors.js';
 import { decodeMembership } from '../../cluster/consensus/membership.js';
 import type { Member, Message } from '../../cluster/consensus/types.js';
+import { SimDisk } from '../../cluster/simulation/disk.js';
 import { SeededRandom } from '../../cluster/simulation/random.js';
 import { MemoryStateMachine, encodeKvCommand, type KvResult } from '../../cluster/state-machine/memory.js';
 import { MemoryHardStateStore, MemoryLogStore, MemorySnapshotStore } from '../../cluster/storage/memory.js';
@@ -227,4 +228,35 @@ test('driver: a proposal overwritten by another leader’s entry is rejected wit
   t.is(error?.leaderId, 'b');
   t.is(error?.code, 'FAILED_PRECONDITION');
   await driver.close();
+});
+
+test('driver crash safety: power lost between the writes of one batch never makes stale entries committed', async (t) => {
+  // A follower holds an uncommitted entry 2 of an old term; the new leader replaces it and
+  // says it is committed. Whichever write the crash interrupts, after a restart index 2 is
+  // either uncommitted or the leader's entry — never the stale one.
+  for (let writesBeforeCrash = 0; writesBeforeCrash < 3; writesBeforeCrash++) {
+    const disk = new SimDisk(new SeededRandom(writesBeforeCrash), () => undefined);
+    const stores = disk.stores();
+    stores.log.append([configEntry(1, 1, membership(['a', 'b', 'c'])), command(2, 2)]);
+    stores.hardState.save({ term: 2, vote: null, commit: 1 });
+    const opts = {
+      id: 'a',
+      random: new SeededRandom(1),
+      transport: new RecordingTransport([]),
+      snapshotThreshold: 1000,
+      snapshotTrailing: 0,
+    };
+    let crashed = false;
+    const driver = await RaftDriver.open<KvResult>({ ...opts, stores, stateMachine: new MemoryStateMachine(), onFatal: () => (crashed = true) });
+    disk.armCrash(writesBeforeCrash);
+    const fresh = { index: 2, term: 3, type: 'command' as const, data: write(1) };
+    driver.receive({ type: 'AppendEntries', from: 'b', to: 'a', term: 3, prevLogIndex: 1, prevLogTerm: 1, entries: [fresh], leaderCommit: 2 });
+    await driver.settle();
+    t.is(crashed, writesBeforeCrash < 2, `crash after ${writesBeforeCrash} writes`);
+    const restarted = await RaftDriver.open<KvResult>({ ...opts, stores: disk.stores(), stateMachine: new MemoryStateMachine() });
+    const status = restarted.status();
+    if (status.commit >= 2) t.is(restarted.termAt(2), 3, `after a crash at write ${writesBeforeCrash + 1}, committed index 2 is the leader's entry`);
+    else t.pass();
+    await restarted.close();
+  }
 });
