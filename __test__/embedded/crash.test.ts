@@ -3,6 +3,8 @@ import test, { type ExecutionContext } from 'ava';
 import { VectorXLite } from '../../src/index.js';
 import type { IndexProgress } from '../../src/embedded/types.js';
 import { spawnNodeScript } from '../helpers/child-process.js';
+import { captureState } from '../helpers/embedded.js';
+import { randomVectors } from '../helpers/random.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { crashPayload, crashPoint, crashVector } from '../fixtures/crash-data.js';
 
@@ -87,4 +89,92 @@ test('a database recovered from kill -9 keeps new writes across a clean close', 
   const [hit] = await reopened.search({ collection: 'crashy', vector: crashVector(1_000_000), topK: 1 });
   t.is(hit!.id, 1_000_000);
   t.deepEqual(progress.filter((p) => p.reason === 'open'), [], 'the clean close left a current index file');
+});
+
+/** A snapshot of one database built by `fill`, and what a user sees of it. */
+async function snapshotOf(t: ExecutionContext, path: string, fill: (db: VectorXLite) => Promise<void>) {
+  const db = await VectorXLite.open(':memory:');
+  t.teardown(() => db.close());
+  await fill(db);
+  await db.exportSnapshot(path);
+  return captureState(db, ':memory:');
+}
+
+test('after kill -9 in the middle of importing snapshots, the database holds one snapshot whole', async (t) => {
+  const dir = await tempDir(t);
+  const pathA = join(dir, 'a.snapshot');
+  const pathB = join(dir, 'b.snapshot');
+  const stateA = await snapshotOf(t, pathA, async (db) => {
+    await db.createCollection({ name: 'alpha', dimension: 32, payloadSchema: 'CREATE TABLE alpha (rowid INTEGER PRIMARY KEY, tag TEXT)' });
+    await db.insertBatch('alpha', randomVectors(2000, 32, 1).map((vector, i) => ({ id: i, vector, payloadInsertQuery: `INSERT INTO alpha (tag) VALUES ('a${i}')` })));
+  });
+  const stateB = await snapshotOf(t, pathB, async (db) => {
+    await db.createCollection({ name: 'alpha', dimension: 32, payloadSchema: 'CREATE TABLE alpha (rowid INTEGER PRIMARY KEY, tag TEXT)' });
+    await db.insertBatch('alpha', randomVectors(1500, 32, 2).map((vector, i) => ({ id: i, vector, payloadInsertQuery: `INSERT INTO alpha (tag) VALUES ('b${i}')` })));
+    await db.createCollection({ name: 'beta', dimension: 4, distance: 'l2' });
+    await db.insertBatch('beta', randomVectors(300, 4, 3).map((vector, i) => ({ id: i, vector })));
+  });
+
+  const file = join(dir, 'target.db');
+  const child = spawnNodeScript(t, '__test__/fixtures/import-loop.ts', [file, pathA, pathB]);
+  await child.waitFor((lines) => (lines.filter((line) => line.startsWith('imported ')).length >= 3 ? true : undefined));
+  await child.kill('SIGKILL');
+
+  const db = await VectorXLite.open(file);
+  t.teardown(() => db.close());
+  const state = await captureState(db, ':memory:');
+  const holds = state.collections.some((c) => c.name === 'beta') ? 'b' : 'a';
+  t.deepEqual(state, holds === 'a' ? stateA : stateB, `the database holds snapshot ${holds} exactly`);
+});
+
+test('after kill -9 mid-delete, acknowledged deletes stay deleted and every other point is whole', async (t) => {
+  const file = join(await tempDir(t), 'deletes.db');
+  const total = 2000;
+  const setup = await VectorXLite.open(file);
+  t.teardown(() => setup.close());
+  await setup.createCollection({ name: 'crashy', dimension: 16, payloadSchema: 'CREATE TABLE crashy (rowid INTEGER PRIMARY KEY, label TEXT NOT NULL, n INTEGER NOT NULL)' });
+  for (let first = 1; first <= total; first += 500) {
+    await setup.insertBatch('crashy', Array.from({ length: 500 }, (_, i) => crashPoint('crashy', first + i)));
+  }
+  await setup.close();
+
+  const child = spawnNodeScript(t, '__test__/fixtures/delete-loop.ts', [file, 'crashy']);
+  const deleted = await child.waitFor((lines) => {
+    const ids = lines.filter((line) => line.startsWith('deleted ')).map((line) => Number(line.slice(8)));
+    return ids.length >= 300 ? ids : undefined;
+  });
+  await child.kill('SIGKILL');
+  const acked = child.lines.filter((line) => line.startsWith('deleted ')).map((line) => Number(line.slice(8)));
+  t.true(acked.length >= deleted.length);
+
+  const db = await VectorXLite.open(file);
+  t.teardown(() => db.close());
+  const gone = new Set(acked);
+  const kept: number[] = [];
+  for (let id = 1; id <= total; id++) {
+    const point = await db.get('crashy', id);
+    if (gone.has(id)) {
+      if (point !== null) t.fail(`acknowledged delete of ${id} was lost`);
+      continue;
+    }
+    if (point === null) continue;
+    kept.push(id);
+    t.deepEqual(Array.from(point.vector), Array.from(crashVector(id)), `vector of ${id}`);
+    t.like(point.payload, crashPayload(id), `payload of ${id}`);
+  }
+  t.is((await db.collectionInfo('crashy')).count, kept.length);
+  // Deletes are handed out in id order, at most 4 in flight: every id past that window is untouched.
+  const untouched = Math.max(...acked) + 4;
+  t.is(kept.filter((id) => id > untouched).length, total - untouched, 'points above the deleted range are kept');
+
+  const wrong: number[] = [];
+  for (const id of [...gone].slice(0, 200)) {
+    const hits = await db.search({ collection: 'crashy', vector: crashVector(id), topK: 3 });
+    if (hits.some((h) => gone.has(h.id))) wrong.push(id);
+  }
+  for (const id of kept.slice(-200)) {
+    const [hit] = await db.search({ collection: 'crashy', vector: crashVector(id), topK: 1 });
+    if (hit?.id !== id) wrong.push(id);
+  }
+  t.deepEqual(wrong, [], 'the index holds exactly the kept points');
 });
