@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
 import { VectorXLite } from '../../src/index.js';
@@ -169,4 +170,30 @@ for (const [what, damage] of invalidSnapshots) {
 test('exporting into a missing directory is IO_ERROR', async (t) => {
   const { db } = await openMemoryDb(t);
   await rejectsWithCode(t, db.exportSnapshot(join(await tempDir(t), 'no', 'such', 'dir', 'x.snapshot')), 'IO_ERROR');
+});
+
+test('extra files in a snapshot, even with escaping names, restore the database and write nothing outside', async (t) => {
+  const source = await openMemoryDb(t);
+  await fill(source.db);
+  const expected = await searchResults(source.db);
+  const dir = await tempDir(t);
+  const valid = join(dir, 'valid.snapshot');
+  await source.db.exportSnapshot(valid);
+  const { metadata, files } = readSnapshotFile(await readFile(valid));
+  const escapee = `vxl-escape-${process.pid}-${Date.now()}.txt`;
+  const crafted = join(dir, 'crafted.snapshot');
+  await writeFile(
+    crafted,
+    writeSnapshotFile([
+      ...metadata.files.map((f, i) => ({ ...f, data: files[i]! })),
+      { fileName: 'docs.hnsw', fileType: 'hnsw_index', data: Buffer.alloc(4096, 7) },
+      { fileName: `../${escapee}`, fileType: 'hnsw_index', data: Buffer.from('escaped') },
+    ]),
+  );
+
+  const target = await openFileDb(t);
+  await target.db.importSnapshot(crafted);
+  t.deepEqual(await searchResults(target.db), expected, 'a bogus index file is not trusted');
+  t.false(existsSync(join(dirname(target.file), '..', escapee)), 'nothing is written outside the database directory');
+  t.false(existsSync(join(dirname(dir), escapee)));
 });
