@@ -133,10 +133,6 @@ export class SimCluster {
     return [...this.nodes.values()].filter((n) => n.up);
   }
 
-  downNodes(): SimNode[] {
-    return [...this.nodes.values()].filter((n) => !n.up);
-  }
-
   leaders(): SimNode[] {
     return this.upNodes().filter((n) => n.driver!.status().role === 'leader');
   }

@@ -27,7 +27,6 @@ export class SimNetwork {
   private group = new Map<NodeId, number>();
   /** Nodes whose process is paused (SIGSTOP, a long GC): deliveries wait until this time. */
   private pausedUntil = new Map<NodeId, number>();
-  delivered = 0;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -64,10 +63,6 @@ export class SimNetwork {
     return (this.pausedUntil.get(id) ?? 0) > this.scheduler.now;
   }
 
-  partitioned(): boolean {
-    return this.group.size > 0;
-  }
-
   connected(a: NodeId, b: NodeId): boolean {
     if (this.group.size === 0) return true;
     const ga = this.group.get(a);
@@ -93,7 +88,6 @@ export class SimNetwork {
     }
     const handler = this.handlers.get(message.to);
     if (!handler || !this.connected(message.from, message.to)) return;
-    this.delivered++;
     handler(message);
   }
 }

@@ -31,10 +31,6 @@ export class Scheduler {
     return true;
   }
 
-  pending(): number {
-    return this.heap.length;
-  }
-
   private before(a: Scheduled, b: Scheduled): boolean {
     return a.at < b.at || (a.at === b.at && a.seq < b.seq);
   }

@@ -28,7 +28,6 @@ export class MemoryNetwork {
 export class MemoryTransport implements Transport {
   private handler: MessageHandler | null = null;
   private closed = false;
-  private members = new Set<NodeId>();
 
   constructor(
     private readonly network: MemoryNetwork,
@@ -44,14 +43,8 @@ export class MemoryTransport implements Transport {
     this.handler = handler;
   }
 
-  setMembers(members: Member[]): void {
-    this.members = new Set(members.map((m) => m.id));
-  }
-
-  /** Ids this transport currently knows addresses for. */
-  knownMembers(): NodeId[] {
-    return [...this.members];
-  }
+  /** Delivery is by id within one process; addresses are not needed. */
+  setMembers(_members: Member[]): void {}
 
   receive(message: Message): void {
     if (!this.closed && this.handler) this.handler(message);
