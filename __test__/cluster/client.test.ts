@@ -84,7 +84,8 @@ test.serial('the leader killed with SIGKILL mid-workload: concurrent writers kee
   const writer = async (w: number) => {
     for (let i = 0; i < PER_WRITER; i++) {
       const id = w * PER_WRITER + i + 1;
-      await client.insert({ collection: 'docs', id, vector: vectorOf(id) });
+      if (i % 2 === 0) await client.insert({ collection: 'docs', id, vector: vectorOf(id) });
+      else await client.insertBatch('docs', [{ id, vector: vectorOf(id) }]);
       // Kill once a quarter of the writes are in, while the other writers are mid-call.
       if (++acknowledged === (WRITERS * PER_WRITER) / 4) killed = first.kill();
     }
@@ -105,10 +106,7 @@ test.serial('the leader killed with SIGKILL mid-workload: concurrent writers kee
   t.is(a.digest, b.digest);
 });
 
-// Known server bug: ClusterAdmin's message definitions load with snake_case keys while its
-// handler reads camelCase ones, so every InsertBatch arrives without a collection name.
-// Ava reports this test once the server is fixed; then drop `.failing`.
-test.serial.failing('insertBatch is atomic across the cluster, redirected like the other writes', async (t) => {
+test.serial('insertBatch is atomic across the cluster, redirected like the other writes', async (t) => {
   const cluster = await TestCluster.start(t, 3, [...FAST_RAFT, '--no-forward']);
   const leader = await cluster.waitForLeader();
   const client = new ClusterClient(cluster.nodes.filter((n) => n !== leader).map((n) => n.clusterAddr));

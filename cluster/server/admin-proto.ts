@@ -4,7 +4,8 @@
  * stays the contract existing clients were generated from. Defined here in protobufjs JSON
  * form and loaded with @grpc/proto-loader, so no generated code or .proto file ships with it.
  *
- * The equivalent .proto:
+ * Field names are written in camelCase below (JSON descriptors are not case-converted, and
+ * the handlers use camelCase); on the wire only the numbers count. The equivalent .proto:
  *
  *   package vectorxlite.cluster.admin;
  *   service ClusterAdmin {
@@ -67,12 +68,12 @@ const ADMIN_PROTO = {
                   fields: {
                     id: { type: 'int64', id: 1 },
                     vector: { rule: 'repeated', type: 'float', id: 2 },
-                    payload_insert_query: { type: 'string', id: 3 },
+                    payloadInsertQuery: { type: 'string', id: 3 },
                   },
                 },
                 InsertBatchRequest: {
                   fields: {
-                    collection_name: { type: 'string', id: 1 },
+                    collectionName: { type: 'string', id: 1 },
                     points: { rule: 'repeated', type: 'BatchPoint', id: 2 },
                   },
                 },
@@ -87,9 +88,9 @@ const ADMIN_PROTO = {
                 StateDigestResponse: {
                   fields: {
                     digest: { type: 'string', id: 1 },
-                    applied_index: { type: 'uint64', id: 2 },
-                    commit_index: { type: 'uint64', id: 3 },
-                    node_id: { type: 'string', id: 4 },
+                    appliedIndex: { type: 'uint64', id: 2 },
+                    commitIndex: { type: 'uint64', id: 3 },
+                    nodeId: { type: 'string', id: 4 },
                   },
                 },
               },
@@ -104,8 +105,8 @@ const ADMIN_PROTO = {
 export const ADMIN_SERVICE_NAME = 'vectorxlite.cluster.admin.ClusterAdmin';
 
 function loadAdminService(): ServiceDefinition {
-  // camelCase field names and numbers for 64-bit integers, like the ts-proto code of cluster.v1.
-  const definition = fromJSON(ADMIN_PROTO, { keepCase: false, longs: Number, defaults: true, arrays: true });
+  // Numbers for 64-bit integers, like the ts-proto code of cluster.v1.
+  const definition = fromJSON(ADMIN_PROTO, { longs: Number, defaults: true, arrays: true });
   const pkg = loadPackageDefinition(definition) as unknown as {
     vectorxlite: { cluster: { admin: { ClusterAdmin: { service: ServiceDefinition } } } };
   };

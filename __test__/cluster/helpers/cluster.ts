@@ -215,7 +215,7 @@ export class TestCluster {
     return waitFor('replicas to apply the same entries', async () => {
       const digests = await Promise.all(nodes.map((n) => n.digest()));
       const applied = digests[0].appliedIndex;
-      return digests.every((d) => d.appliedIndex === applied && d.commitIndex === applied) ? digests : undefined;
+      return applied > 0 && digests.every((d) => d.appliedIndex === applied && d.commitIndex === applied) ? digests : undefined;
     });
   }
 }

@@ -1,0 +1,60 @@
+import test from 'ava';
+import type { ClusterInfo } from '../../cluster/index.js';
+import { FAST_RAFT, TestCluster, waitFor } from './helpers/cluster.js';
+import { vxctl, vxctlJson } from './helpers/vxctl.js';
+
+test('info, data commands, join and leave against a 3-node cluster', async (t) => {
+  const cluster = await TestCluster.start(t, 3);
+  const leader = await cluster.waitForLeader();
+  const follower = cluster.nodes.find((n) => n !== leader)!;
+
+  const info = await vxctlJson<ClusterInfo>(['info', '--addr', follower.clusterAddr]);
+  t.is(info.leaderId, leader.id);
+  t.is(info.leaderClusterAddr, leader.clusterAddr);
+  t.is(info.leaderRaftAddr, leader.raftAddr);
+  t.is(info.state, 'follower');
+  t.deepEqual(
+    info.nodes.map((n) => [n.id, n.clusterAddr, n.raftAddr, n.isVoter]).sort(),
+    cluster.nodes.map((n) => [n.id, n.clusterAddr, n.raftAddr, true]).sort(),
+  );
+
+  const text = await vxctl(['info', '--addr', follower.clusterAddr]);
+  t.is(text.code, 0);
+  const lines = text.stdout.trimEnd().split('\n');
+  t.is(lines[0], `leader: ${leader.id} (cluster ${leader.clusterAddr}, raft ${leader.raftAddr})`);
+  t.is(lines[1], 'answered by a follower');
+  t.deepEqual(lines[2].split(/\s{2,}/), ['NODE', 'ROLE', 'VOTER', 'CLUSTER ADDR', 'RAFT ADDR']);
+  t.deepEqual(lines[3 + cluster.nodes.indexOf(leader)].split(/\s+/), [leader.id, 'leader', 'yes', leader.clusterAddr, leader.raftAddr]);
+
+  // The data commands take several members; none of them needs to be the leader.
+  const members = ['--addr', cluster.nodes.filter((n) => n !== leader).map((n) => n.clusterAddr).join(',')];
+  await vxctlJson(['create-collection', ...members, '--collection', 'docs', '--dimension', '2']);
+  await vxctlJson(['insert', ...members, '--collection', 'docs', '--id', '1', '--vector', '[1,0]']);
+  await vxctlJson(['insert', ...members, '--collection', 'docs', '--id', '2', '--vector', '0,1']);
+  const hits = await vxctlJson<Array<{ id: number }>>(['search', ...members, '--collection', 'docs', '--vector', '1,0', '--consistency', 'linearizable']);
+  t.deepEqual(hits.map((h) => h.id), [1, 2]);
+  t.deepEqual(await vxctlJson(['delete', ...members, '--collection', 'docs', '--id', '2']), { ok: true });
+  t.deepEqual(await vxctlJson(['exists', ...members, '--collection', 'docs', '--consistency', 'weak']), { exists: true });
+  t.deepEqual(await vxctlJson(['delete-collection', ...members, '--collection', 'docs']), { ok: true });
+  const missing = await vxctl(['delete-collection', ...members, '--collection', 'docs']);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /^error: NOT_FOUND: /);
+
+  // A fourth node joins by itself (--join), leaves through vxctl, and is added back through vxctl.
+  const fourth = (await cluster.addNode('n4')).start({ join: follower.clusterAddr, args: FAST_RAFT });
+  await cluster.waitForVoters(4);
+  const members4 = async () => (await vxctlJson<ClusterInfo>(['info', '--addr', leader.clusterAddr])).nodes.map((n) => n.id).sort();
+
+  const left = await vxctl(['leave', '--addr', follower.clusterAddr, '--node-id', 'n4']);
+  t.is(left.code, 0, left.stderr);
+  t.is(left.stdout, 'n4 left the cluster\n');
+  await waitFor('n4 gone from the membership', async () => ((await members4()).includes('n4') ? undefined : true));
+  t.deepEqual(await members4(), ['n1', 'n2', 'n3']);
+
+  const joinArgs = ['join', '--addr', follower.clusterAddr, '--node-id', 'n4', '--raft-addr', fourth.raftAddr, '--cluster-addr', fourth.clusterAddr];
+  t.deepEqual(await vxctlJson(joinArgs), { ok: true, leaderId: leader.id });
+  await cluster.waitForVoters(4);
+  // Joining a voter again changes nothing and succeeds.
+  t.is((await vxctl(joinArgs)).stdout, `n4 is a member (leader ${leader.id})\n`);
+  t.deepEqual(await members4(), ['n1', 'n2', 'n3', 'n4']);
+});

@@ -1,0 +1,78 @@
+/**
+ * The history of a fault run: every client operation with the times it was invoked and
+ * completed (ms on this process's monotonic clock) and what the client learned of it.
+ */
+import { status, type ServiceError } from '@grpc/grpc-js';
+
+/**
+ * ok: acknowledged. failed: the server said it was not applied. unknown: it may or may not
+ * have been applied (timeout, connection lost, or a leadership change after proposing).
+ */
+export type Outcome = 'ok' | 'failed' | 'unknown';
+
+export interface WriteOp {
+  kind: 'write';
+  client: number;
+  id: number;
+  /** A write built to be refused (wrong dimension): it must never be applied. */
+  invalid: boolean;
+  node: string;
+  invokedAt: number;
+  completedAt: number;
+  outcome: Outcome;
+  error?: string;
+}
+
+export interface ReadOp {
+  kind: 'read';
+  client: number;
+  node: string;
+  /** Ids asked for: writes acknowledged ok before this read was invoked. */
+  expected: number[];
+  invokedAt: number;
+  completedAt: number;
+  outcome: Outcome;
+  /** Ids the read returned (ok reads only). */
+  seen?: number[];
+  error?: string;
+}
+
+export type Op = WriteOp | ReadOp;
+
+/**
+ * Codes that mean "not applied". Everything else is unknown: FAILED_PRECONDITION is not
+ * among them because a leader that loses leadership after proposing answers it too (the
+ * entry may still commit under the next leader), with the same redirect trailers as a
+ * refusal before proposing, so the two cannot be told apart.
+ */
+const DEFINITE_FAILURES = new Set<status>([status.INVALID_ARGUMENT, status.NOT_FOUND, status.ALREADY_EXISTS]);
+
+export function outcomeOf(error: ServiceError): Outcome {
+  return DEFINITE_FAILURES.has(error.code) ? 'failed' : 'unknown';
+}
+
+export class History {
+  readonly ops: Op[] = [];
+  private readonly started = performance.now();
+
+  /** Ms since the run began. */
+  now(): number {
+    return performance.now() - this.started;
+  }
+
+  /** Ids of writes acknowledged ok by now, in the order they completed. */
+  readonly acknowledged: number[] = [];
+
+  record(op: Op): void {
+    this.ops.push(op);
+    if (op.kind === 'write' && op.outcome === 'ok') this.acknowledged.push(op.id);
+  }
+
+  writes(): WriteOp[] {
+    return this.ops.filter((op): op is WriteOp => op.kind === 'write');
+  }
+
+  reads(): ReadOp[] {
+    return this.ops.filter((op): op is ReadOp => op.kind === 'read');
+  }
+}
