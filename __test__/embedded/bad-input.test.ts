@@ -53,6 +53,16 @@ const cases: Case[] = [
     'FORBIDDEN_SQL',
   ],
 
+  ...(
+    [
+      ['without a rowid alias', 'CREATE TABLE fresh (name TEXT)', 'INVALID_ARGUMENT'],
+      ['WITHOUT ROWID', 'CREATE TABLE fresh (k TEXT PRIMARY KEY) WITHOUT ROWID', 'INVALID_ARGUMENT'],
+      ['for another table', 'CREATE TABLE elsewhere (rowid INTEGER PRIMARY KEY)', 'FORBIDDEN_SQL'],
+      ['for a TEMP table', 'CREATE TEMP TABLE fresh (rowid INTEGER PRIMARY KEY)', 'FORBIDDEN_SQL'],
+      ['creating a view', 'CREATE VIEW fresh AS SELECT 1 AS rowid', 'FORBIDDEN_SQL'],
+      ['that drops a table', 'DROP TABLE other', 'FORBIDDEN_SQL'],
+    ] as const
+  ).map(([what, payloadSchema, code]): Case => [`a payload schema ${what}`, (db) => db.createCollection({ name: 'fresh', dimension: 2, payloadSchema }), code]),
   ['a payload insert that does not parse', insert(100, ok, 'INSERT INTO items (name) VALUE (1)'), 'SQL_ERROR'],
   ['a payload insert naming a missing column', insert(100, ok, "INSERT INTO items (nope) VALUES ('x')"), 'SQL_ERROR'],
   ['a payload insert with a second statement', insert(100, ok, "INSERT INTO items (name) VALUES ('x'); DROP TABLE other"), 'FORBIDDEN_SQL'],

@@ -82,3 +82,15 @@ test('an INSERT OR REPLACE that would overwrite another point is FORBIDDEN_SQL a
   t.is(await db.get('users', 2), null);
   t.is((await db.collectionInfo('users')).count, 1);
 });
+
+test('a rowid alias under another name holds the point id', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'named', dimension: 2, payloadSchema: 'CREATE TABLE named (id INTEGER PRIMARY KEY, name TEXT)' });
+  await db.insertBatch('named', [
+    { id: 10, vector: [1, 0], payloadInsertQuery: "INSERT INTO named (name) VALUES ('ten')" },
+    { id: 20, vector: [1, 0.2], payloadInsertQuery: "INSERT INTO named (name) VALUES ('twenty')" },
+  ]);
+  t.like((await db.get('named', 20))!.payload, { id: 20, name: 'twenty' });
+  const hits = await db.search({ collection: 'named', vector: [1, 0], payloadSearchQuery: 'SELECT id, name FROM named WHERE id > 15' });
+  t.deepEqual(hits.map((h) => [h.id, h.payload]), [[20, { id: 20, name: 'twenty' }]]);
+});
