@@ -18,8 +18,8 @@ import { Channels, COLLECTION, DIMENSION, SCHEMA, runClient } from './nemesis/wo
 
 const NODES = 3;
 const CLIENTS = 4;
-/** Faults (gaps and holds) fill this much time; the clients run for the same span. */
-const FAULT_MS = 40_000;
+/** Faults (gaps and holds) fill this much time; the clients run for the same span. FAULT_DURATION_MS runs longer. */
+const FAULT_MS = Number(process.env.FAULT_DURATION_MS ?? 40_000);
 /** Shown in full on failure; beyond this only the count, so the seed stays readable. */
 const SHOWN_VIOLATIONS = 40;
 
@@ -27,8 +27,9 @@ const seed = process.env.FAULT_SEED === undefined ? randomInt(2 ** 31) : Number(
 
 test(`fault run: acknowledged writes survive kills, pauses and partitions; linearizable reads see them (seed ${seed})`, async (t) => {
   // Only keeps a wedged cluster from hanging the suite: 40 s of faults, then convergence.
-  t.timeout(300_000);
+  t.timeout(FAULT_MS + 240_000);
   if (!Number.isSafeInteger(seed)) throw new Error(`FAULT_SEED must be an integer, got "${process.env.FAULT_SEED}"`);
+  if (!Number.isSafeInteger(FAULT_MS) || FAULT_MS < 1_000 || FAULT_MS > 600_000) throw new Error(`FAULT_DURATION_MS must be 1000 to 600000, got "${process.env.FAULT_DURATION_MS}"`);
   t.log(`seed ${seed}: rerun with FAULT_SEED=${seed} npx ava __test__/cluster/fault-run.test.ts`);
   const random = new SeededRandom(seed);
 
@@ -72,6 +73,8 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   t.log(
     `ops ${counts.ops}: writes ${counts.writes}, reads ${counts.reads} (${counts.readsOk} ok); outcomes ok ${counts.ok}, failed ${counts.failed}, unknown ${counts.unknown}; ` +
       `faults ${events.length} ${JSON.stringify(faults)}; connections refused by partitions ${network.refused}; final applied index ${digests[0].appliedIndex}`,
+  );
+  t.log(`digests ${JSON.stringify(digests)} errors ${JSON.stringify(counts.errors)}`,
   );
   t.log(`faults: ${events.map((e) => `${(e.at / 1000).toFixed(1)}s ${e.kind} ${e.nodes.join('+')} ${e.holdMs}ms`).join('; ')}`);
 

@@ -23,11 +23,20 @@ export interface Tally {
   unknown: number;
   reads: number;
   readsOk: number;
+  /** How often each error ("<status code> <first words>") came back, to see why ops were not ok. */
+  errors: Record<string, number>;
 }
 
 export function tally(history: History): Tally {
   const count = (outcome: string) => history.ops.filter((op) => op.outcome === outcome).length;
   const reads = history.reads();
+  const errors: Record<string, number> = {};
+  for (const op of history.ops) {
+    if (op.error === undefined) continue;
+    // Addresses, ids and terms differ between otherwise identical errors.
+    const key = op.error.replace(/\d[\d.:]*/g, '#').slice(0, 70);
+    errors[key] = (errors[key] ?? 0) + 1;
+  }
   return {
     ops: history.ops.length,
     writes: history.ops.length - reads.length,
@@ -36,6 +45,7 @@ export function tally(history: History): Tally {
     unknown: count('unknown'),
     reads: reads.length,
     readsOk: reads.filter((r) => r.outcome === 'ok').length,
+    errors,
   };
 }
 
