@@ -354,6 +354,8 @@ export class RaftDriver<Result = unknown> {
   ): void {
     try {
       const { index, term } = append();
+      // An earlier proposal still waiting at this index was truncated away, or the index could not be reused.
+      this.proposals.get(index)?.reject(new NotLeaderError(this.opts.id, 'the proposal was lost in a leader change'));
       this.proposals.set(index, { term, resolve, reject });
     } catch (error) {
       reject(error);
