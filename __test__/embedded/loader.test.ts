@@ -2,13 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import test from 'ava';
 import { VectorXLite, VectorXLiteError, type IndexProgress } from '../../src/index.js';
 import {
   SUPPORTED_PLATFORMS,
+  addonFileName,
   currentTarget,
   loadAddon,
   native,
+  packageRoot,
   platformTarget,
   vectorlitePath,
   type NativeHandle,
@@ -136,4 +139,33 @@ test('an INTEGER beyond 2^53 crosses as the nearest double, as docs/addon.md say
   const { payload } = (await db.get('big', 1))!;
   t.is(payload.n, 9007199254740992);
   t.is(payload.s, '9007199254740993', 'TEXT keeps every digit');
+});
+
+test('the addon works in a worker thread, which exits cleanly with its database still open', async (t) => {
+  // Plain JS in the worker: it loads the same .node file the main thread uses.
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const addon = require(workerData.addon);
+     (async () => {
+       const h = await addon.open(':memory:', { vectorlitePath: workerData.vectorlite, onProgress: () => {} });
+       await addon.createCollection(h, { name: 'w', dimension: 2, distance: 'l2' });
+       await addon.insert(h, { collection: 'w', id: 7, vector: new Float32Array([1, 2]) });
+       const hits = await addon.search(h, { collection: 'w', vector: new Float32Array([1, 2]), topK: 1 });
+       parentPort.postMessage(hits[0].id);
+     })().catch((e) => parentPort.postMessage(String(e)));`,
+    { eval: true, workerData: { addon: join(packageRoot(), addonFileName(currentTarget())), vectorlite: vectorlitePath() } },
+  );
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  const message = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  t.is(message, 7);
+  // The open database (and its onProgress function) neither keeps the worker alive nor
+  // breaks its teardown, which finalizes both.
+  t.is(await exited, 0);
+
+  const db = await VectorXLite.open(':memory:');
+  t.teardown(() => db.close());
+  t.false(await db.collectionExists('w'), 'the main thread still works, with its own databases');
 });
