@@ -210,8 +210,8 @@ export class RaftNode {
   }
 
   /**
-   * Hands leadership to the most up-to-date other voter and waits until this node no longer
-   * leads. Resolves false when there is no other voter or the transfer did not finish in time.
+   * Hands leadership to the most up-to-date other voter and waits until this node follows
+   * another leader. Resolves false when there is no other voter or the transfer did not finish in time.
    */
   async handOffLeadership(limitMs: number): Promise<boolean> {
     if (!this.isLeader) return true;
@@ -222,7 +222,8 @@ export class RaftNode {
       return false;
     }
     const deadline = Date.now() + limitMs;
-    while (this.isLeader || this.driver.status().leaderId === this.id) {
+    // Done once another node is known to lead, so requests can be sent there at once.
+    for (let s = this.driver.status(); s.role === 'leader' || s.leaderId === null || s.leaderId === this.id; s = this.driver.status()) {
       if (Date.now() > deadline) return false;
       await sleep(POLL_MS);
     }
