@@ -2,7 +2,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import test from 'ava';
 import { ClusterClient } from '../../cluster/index.js';
 import { VectorXLiteError } from '../../src/errors.js';
-import { ClusterMethods, FAST_RAFT, rpc, TestCluster } from './helpers/cluster.js';
+import { ClusterMethods, FAST_RAFT, rpc, TestCluster, waitFor } from './helpers/cluster.js';
 
 const DIM = 4;
 const vectorOf = (id: number) => [id, 1, 0, 0];
@@ -116,6 +116,22 @@ test.serial('insertBatch is atomic across the cluster, redirected like the other
   await t.throwsAsync(client.insertBatch('docs', [4, 1].map((id) => ({ id, vector: vectorOf(id) }))), { instanceOf: VectorXLiteError, code: 'ALREADY_EXISTS' });
   const hits = await client.search({ collection: 'docs', vector: vectorOf(0), consistency: 'linearizable' });
   t.deepEqual(hits.map((h) => h.id).sort((a, b) => a - b), [1, 2, 3]);
+});
+
+test.serial('the token travels on every call; without it the node refuses at once with UNAUTHENTICATED', async (t) => {
+  const cluster = await TestCluster.create(t);
+  const node = (await cluster.addNode('n1')).start({ bootstrap: true, args: [...FAST_RAFT, '--auth-token', 's3cret'] });
+  const client = new ClusterClient([node.clusterAddr], { token: 's3cret' });
+  t.teardown(() => client.close());
+  await waitFor('a leader', async () => ((await client.clusterInfo()).leaderId === 'n1' ? true : undefined));
+  await client.createCollection({ name: 'docs', dimension: DIM });
+  await client.insert({ collection: 'docs', id: 1, vector: vectorOf(1) });
+  t.deepEqual((await client.search({ collection: 'docs', vector: vectorOf(1) })).map((h) => h.id), [1]);
+
+  const anonymous = new ClusterClient([node.clusterAddr]);
+  t.teardown(() => anonymous.close());
+  await t.throwsAsync(anonymous.insert({ collection: 'docs', id: 2, vector: vectorOf(2) }), { code: 'UNAUTHENTICATED' });
+  await t.throwsAsync(anonymous.clusterInfo(), { code: 'UNAUTHENTICATED' });
 });
 
 test('closed: every method rejects with CLOSED, close() is idempotent', async (t) => {

@@ -317,7 +317,7 @@ export class ClusterClient {
     const probeDeadline = Math.min(deadline, Date.now() + DISCOVERY_PROBE_MS);
     const probes = this.nodes.addresses.map(async (address) => {
       const info = await this.once<ClusterInfoResponse>(address, probeDeadline, this.nodes.metadata(), (s, m, o, cb) => s.getClusterInfo({}, m, o, cb));
-      if (!info.leaderClusterAddr) throw new VectorXLiteError('INTERNAL', `${address} knows no leader`);
+      if (!info.leaderClusterAddr) throw new VectorXLiteError('UNAVAILABLE', `${address} knows no leader`);
       return info;
     });
     try {
@@ -326,8 +326,9 @@ export class ClusterClient {
       return info.leaderClusterAddr;
     } catch (err) {
       const failures = (err as AggregateError).errors.map((cause: unknown) => classifyFailure(cause));
-      // UNAUTHENTICATED and the like are not cured by waiting for an election.
-      const refused = failures.find((f: Failure) => f.kind === 'final' && f.error.code !== 'INTERNAL');
+      // A refused token is not cured by waiting for an election; anything else (no leader yet, a
+      // probe timing out on a paused node) may be.
+      const refused = failures.find((f: Failure) => f.error.code === 'UNAUTHENTICATED');
       if (refused) throw refused.error;
       throw new NoLeaderKnown(failures.map((f: Failure) => f.error.message).join('; '));
     }
