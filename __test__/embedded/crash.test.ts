@@ -146,6 +146,7 @@ test('after kill -9 mid-delete, acknowledged deletes stay deleted and every othe
   await child.kill('SIGKILL');
   const acked = child.lines.filter((line) => line.startsWith('deleted ')).map((line) => Number(line.slice(8)));
   t.true(acked.length >= deleted.length);
+  t.deepEqual(child.lines.filter((line) => line.startsWith('not found ')), [], 'every delete found its point');
 
   const db = await VectorXLite.open(file);
   t.teardown(() => db.close());
