@@ -94,3 +94,43 @@ test.failing('negative ids are valid points, or rejected without storing anythin
   t.deepEqual((await db.search({ collection: 'items', vector: [0, 1], topK: 3 })).map((h) => h.id), [-5, Number.MIN_SAFE_INTEGER, 1]);
   t.is((await db.get('items', Number.MIN_SAFE_INTEGER))!.id, Number.MIN_SAFE_INTEGER);
 });
+
+test('vectors are copied when a call is made: changing the array afterwards changes nothing', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: 2, distance: 'l2' });
+  const vector = new Float32Array([1, 0]);
+  const inserting = db.insert({ collection: 'items', id: 1, vector });
+  vector.set([5, 5]);
+  await inserting;
+  t.deepEqual(Array.from((await db.get('items', 1))!.vector), [1, 0]);
+
+  const batch = [{ id: 2, vector: new Float32Array([0, 1]) }];
+  const batching = db.insertBatch('items', batch);
+  batch[0]!.vector.set([7, 7]);
+  await batching;
+  t.deepEqual(Array.from((await db.get('items', 2))!.vector), [0, 1]);
+
+  const query = new Float32Array([1, 0]);
+  const searching = db.search({ collection: 'items', vector: query, topK: 1 });
+  query.set([0, 1]);
+  t.deepEqual((await searching).map((h) => [h.id, h.distance]), [[1, 0]]);
+});
+
+test('a Float32Array view at an offset into a larger buffer is read from its own offset', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: 3, distance: 'l2' });
+  const buffer = new Float32Array([9, 9, 1, 2, 3, 9, 9]);
+  await db.insert({ collection: 'items', id: 1, vector: buffer.subarray(2, 5) });
+  t.deepEqual(Array.from((await db.get('items', 1))!.vector), [1, 2, 3]);
+  const [hit] = await db.search({ collection: 'items', vector: new Float32Array([0, 1, 2, 3, 0]).subarray(1, 4) });
+  t.deepEqual([hit!.id, hit!.distance], [1, 0]);
+});
+
+test('a returned vector is the caller\'s own copy', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: 2 });
+  await db.insert({ collection: 'items', id: 1, vector: [1, 2] });
+  const first = await db.get('items', 1);
+  first!.vector.fill(0);
+  t.deepEqual(Array.from((await db.get('items', 1))!.vector), [1, 2]);
+});
