@@ -6,6 +6,7 @@
  * See docs/testing-faults.md; rerun a seed with FAULT_SEED=<seed>.
  */
 import { randomInt } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import test from 'ava';
 import { SeededRandom } from '../../cluster/simulation/random.js';
 import { ClusterMethods, FAST_RAFT, TestCluster, waitFor, type TestNode } from './helpers/cluster.js';
@@ -16,7 +17,8 @@ import { Network } from './nemesis/network.js';
 import { readReplica } from './nemesis/replicas.js';
 import { Channels, COLLECTION, DIMENSION, SCHEMA, runClient } from './nemesis/workload.js';
 
-const NODES = 3;
+/** FAULT_NODES=5 runs five voters (partitions then cut off two nodes at times). */
+const NODES = Number(process.env.FAULT_NODES ?? 3);
 const CLIENTS = 4;
 /** Faults (gaps and holds) fill this much time; the clients run for the same span. FAULT_DURATION_MS runs longer. */
 const FAULT_MS = Number(process.env.FAULT_DURATION_MS ?? 40_000);
@@ -29,6 +31,7 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   // Only keeps a wedged cluster from hanging the suite: 40 s of faults, then convergence.
   t.timeout(FAULT_MS + 240_000);
   if (!Number.isSafeInteger(seed)) throw new Error(`FAULT_SEED must be an integer, got "${process.env.FAULT_SEED}"`);
+  if (NODES !== 3 && NODES !== 5) throw new Error(`FAULT_NODES must be 3 or 5, got "${process.env.FAULT_NODES}"`);
   if (!Number.isSafeInteger(FAULT_MS) || FAULT_MS < 1_000 || FAULT_MS > 600_000) throw new Error(`FAULT_DURATION_MS must be 1000 to 600000, got "${process.env.FAULT_DURATION_MS}"`);
   t.log(`seed ${seed}: rerun with FAULT_SEED=${seed} npx ava __test__/cluster/fault-run.test.ts`);
   const random = new SeededRandom(seed);
@@ -77,6 +80,9 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   t.log(`digests ${JSON.stringify(digests)} errors ${JSON.stringify(counts.errors)}`,
   );
   t.log(`faults: ${events.map((e) => `${(e.at / 1000).toFixed(1)}s ${e.kind} ${e.nodes.join('+')} ${e.holdMs}ms`).join('; ')}`);
+
+  // For reading a run afterwards: every operation and fault, as JSON.
+  if (process.env.FAULT_HISTORY) await writeFile(process.env.FAULT_HISTORY, JSON.stringify({ seed, events, ops: history.ops }, null, 1));
 
   const violations = check(history, replicas);
   const shown = violations.slice(0, SHOWN_VIOLATIONS).join('\n');

@@ -54,11 +54,11 @@ export function check(history: History, replicas: readonly ReplicaState[]): stri
   const attempted = new Set<number>();
   for (const w of history.writes()) {
     attempted.add(w.id);
-    if (w.invalid && w.outcome === 'ok') violations.push(`write ${w.id} with the wrong dimension was acknowledged (via ${w.node})`);
+    if (w.invalid && w.outcome === 'ok') violations.push(`invalid write ${w.id} (${w.invalid}) was acknowledged (via ${w.node})`);
     for (const r of replicas) {
       const present = r.ids.has(w.id);
       if (w.outcome === 'ok' && !w.invalid && !present) violations.push(`write ${w.id} acknowledged ok at ${fmt(w.completedAt)} (via ${w.node}) is missing on ${r.node}`);
-      if ((w.outcome === 'failed' || w.invalid) && present) violations.push(`write ${w.id} ${w.invalid ? 'with the wrong dimension' : `failed definitely (${w.error})`} is present on ${r.node}`);
+      if ((w.outcome === 'failed' || w.invalid) && present) violations.push(`write ${w.id} ${w.invalid ? `(invalid: ${w.invalid})` : `failed definitely (${w.error})`} is present on ${r.node}`);
     }
   }
   for (const r of replicas) {

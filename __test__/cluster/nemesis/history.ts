@@ -14,8 +14,11 @@ export interface WriteOp {
   kind: 'write';
   client: number;
   id: number;
-  /** A write built to be refused (wrong dimension): it must never be applied. */
-  invalid: boolean;
+  /**
+   * A write built to be refused, so it must never be applied whatever its outcome: the wrong
+   * dimension (refused before proposing) or a NULL in a NOT NULL column (refused when executed).
+   */
+  invalid?: 'dimension' | 'constraint';
   node: string;
   invokedAt: number;
   completedAt: number;
@@ -60,12 +63,12 @@ export class History {
     return performance.now() - this.started;
   }
 
-  /** Ids of writes acknowledged ok by now, in the order they completed. */
+  /** Ids of valid writes acknowledged ok by now, in the order they completed. */
   readonly acknowledged: number[] = [];
 
   record(op: Op): void {
     this.ops.push(op);
-    if (op.kind === 'write' && op.outcome === 'ok') this.acknowledged.push(op.id);
+    if (op.kind === 'write' && op.outcome === 'ok' && !op.invalid) this.acknowledged.push(op.id);
   }
 
   writes(): WriteOp[] {

@@ -1,15 +1,15 @@
 /**
  * The clients of a fault run. Each sends one attempt per operation straight to a node it picks
  * (no retries, no writer identity), so the history holds exactly what that attempt returned:
- * - writes insert a fresh id with a vector and payload derived from it; a few have the wrong
- *   dimension and must be refused;
+ * - writes insert a fresh id with a vector and payload derived from it; a few are invalid
+ *   (wrong dimension, or a NULL in a NOT NULL column) and must never be applied;
  * - reads are linearizable searches filtered to ids acknowledged before the read began.
  */
 import { ChannelCredentials, Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { SeededRandom } from '../../../cluster/simulation/random.js';
 import type { UnaryMethod } from '../../../cluster/server/peer-client.js';
-import { ClusterMethods, ReadConsistency, type TestNode } from '../helpers/cluster.js';
-import { outcomeOf, type History, type ReadOp, type WriteOp } from './history.js';
+import { ClusterMethods, ReadConsistency, sleep, type TestNode } from '../helpers/cluster.js';
+import { outcomeOf, type History, type Outcome, type ReadOp, type WriteOp } from './history.js';
 
 export const COLLECTION = 'jepsen';
 export const DIMENSION = 4;
@@ -20,13 +20,15 @@ const CALL_TIMEOUT_MS = 2_000;
 /** Ids a read asks for: the latest acknowledged ones (most likely to be missed) plus a random sample. */
 const READ_LATEST = 6;
 const READ_SAMPLE = 10;
+/** After an error: a dead node answers at once, and hammering it would only starve the others of CPU. */
+const BACKOFF_MS = 50;
 
 export function vectorOf(id: number): number[] {
   return [Math.cos(id), Math.sin(id), (id % 7) / 7, 1];
 }
 
-export function payloadOf(id: number, writer: number): string {
-  return `INSERT INTO ${COLLECTION} (rowid, writer, n) VALUES (${id}, ${writer}, ${id})`;
+export function payloadOf(id: number, writer: number, n: number | 'NULL' = id): string {
+  return `INSERT INTO ${COLLECTION} (rowid, writer, n) VALUES (${id}, ${writer}, ${n})`;
 }
 
 /** One reused channel per node address, reconnecting quickly after a restart. */
@@ -68,22 +70,25 @@ export async function runClient(client: number, random: SeededRandom, o: Workloa
   while (o.history.now() < o.until) {
     const node = random.pick(o.nodes);
     const roll = random.float();
-    if (roll < 0.03) await write(client, node, o, true);
+    let outcome: Outcome;
+    if (roll < 0.02) outcome = await write(client, node, o, 'dimension');
+    else if (roll < 0.04) outcome = await write(client, node, o, 'constraint');
     // Until a write is acknowledged there is nothing a read could be checked against.
-    else if (roll < 0.7 || o.history.acknowledged.length === 0) await write(client, node, o, false);
-    else await read(client, node, random, o);
+    else if (roll < 0.7 || o.history.acknowledged.length === 0) outcome = await write(client, node, o);
+    else outcome = await read(client, node, random, o);
+    if (outcome !== 'ok') await sleep(BACKOFF_MS);
   }
 }
 
-async function write(client: number, node: TestNode, o: WorkloadOptions, invalid: boolean): Promise<void> {
+async function write(client: number, node: TestNode, o: WorkloadOptions, invalid?: WriteOp['invalid']): Promise<Outcome> {
   const id = o.nextId();
   const op: WriteOp = { kind: 'write', client, id, invalid, node: node.id, invokedAt: o.history.now(), completedAt: 0, outcome: 'ok' };
   try {
     await o.channels.call(node.clusterAddr, ClusterMethods.insert, {
       collectionName: COLLECTION,
       id,
-      vector: invalid ? vectorOf(id).slice(1) : vectorOf(id),
-      payloadInsertQuery: payloadOf(id, client),
+      vector: invalid === 'dimension' ? vectorOf(id).slice(1) : vectorOf(id),
+      payloadInsertQuery: payloadOf(id, client, invalid === 'constraint' ? 'NULL' : id),
     });
   } catch (error) {
     op.outcome = outcomeOf(error as ServiceError);
@@ -91,9 +96,10 @@ async function write(client: number, node: TestNode, o: WorkloadOptions, invalid
   }
   op.completedAt = o.history.now();
   o.history.record(op);
+  return op.outcome;
 }
 
-async function read(client: number, node: TestNode, random: SeededRandom, o: WorkloadOptions): Promise<void> {
+async function read(client: number, node: TestNode, random: SeededRandom, o: WorkloadOptions): Promise<Outcome> {
   const acked = o.history.acknowledged;
   const expected = new Set(acked.slice(-READ_LATEST));
   for (let i = 0; i < READ_SAMPLE; i++) expected.add(random.pick(acked));
@@ -114,4 +120,5 @@ async function read(client: number, node: TestNode, random: SeededRandom, o: Wor
   }
   op.completedAt = o.history.now();
   o.history.record(op);
+  return op.outcome;
 }
