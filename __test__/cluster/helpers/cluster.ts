@@ -52,16 +52,30 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export const ClusterMethods = ClusterServiceService;
 export const StateDigestMethod = ClusterAdminService.StateDigest as unknown as UnaryMethod<Record<string, never>, StateDigestResponse>;
 
+/** How test calls reach nodes that require a token or TLS. */
+export interface ClientAuth {
+  token?: string;
+  /** Trust root for the nodes' certificates; plaintext when absent. */
+  ca?: Buffer;
+}
+
+export interface RpcOptions extends ClientAuth {
+  metadata?: Metadata;
+  timeoutMs?: number;
+}
+
 /** One unary call; rejects with the grpc-js ServiceError (its trailers included). */
-export function rpc<Req, Res>(address: string, method: UnaryMethod<Req, Res>, request: Req, options: { metadata?: Metadata; timeoutMs?: number } = {}): Promise<Res> {
-  const client = new Client(address, ChannelCredentials.createInsecure());
+export function rpc<Req, Res>(address: string, method: UnaryMethod<Req, Res>, request: Req, options: RpcOptions = {}): Promise<Res> {
+  const client = new Client(address, options.ca ? ChannelCredentials.createSsl(options.ca) : ChannelCredentials.createInsecure());
+  const metadata = options.metadata?.clone() ?? new Metadata();
+  if (options.token !== undefined) metadata.set('authorization', `Bearer ${options.token}`);
   return new Promise<Res>((resolve, reject) => {
     client.makeUnaryRequest(
       method.path,
       method.requestSerialize,
       method.responseDeserialize,
       request,
-      options.metadata ?? new Metadata(),
+      metadata,
       { deadline: Date.now() + (options.timeoutMs ?? 10_000) },
       (error: ServiceError | null, response?: Res) => (error ? reject(error) : resolve(response as Res)),
     );
@@ -86,6 +100,8 @@ export class TestNode {
     readonly raftAddr: string,
     readonly clusterAddr: string,
     readonly dataDir: string,
+    /** What the helper's own calls (info, digest) present. */
+    readonly auth: ClientAuth = {},
   ) {}
 
   /** Starts the process (again, with the same command line as before when no options are given). */
@@ -127,11 +143,11 @@ export class TestNode {
   }
 
   info(): Promise<ClusterInfoResponse> {
-    return rpc(this.clusterAddr, ClusterMethods.getClusterInfo, {}, { timeoutMs: 3_000 });
+    return rpc(this.clusterAddr, ClusterMethods.getClusterInfo, {}, { ...this.auth, timeoutMs: 3_000 });
   }
 
   digest(): Promise<StateDigestResponse> {
-    return rpc(this.clusterAddr, StateDigestMethod, {}, { timeoutMs: 20_000 });
+    return rpc(this.clusterAddr, StateDigestMethod, {}, { ...this.auth, timeoutMs: 20_000 });
   }
 
   /** Stdout lines (pino JSON) parsed; lines that are not JSON are skipped. */
@@ -151,10 +167,14 @@ export class TestNode {
 export class TestCluster {
   readonly nodes: TestNode[] = [];
 
-  private constructor(private readonly t: ExecutionContext, private readonly root: string) {}
+  private constructor(
+    private readonly t: ExecutionContext,
+    private readonly root: string,
+    private readonly auth: ClientAuth,
+  ) {}
 
-  static async create(t: ExecutionContext): Promise<TestCluster> {
-    const cluster = new TestCluster(t, await tempDir(t, 'vxl-cluster-'));
+  static async create(t: ExecutionContext, auth: ClientAuth = {}): Promise<TestCluster> {
+    const cluster = new TestCluster(t, await tempDir(t, 'vxl-cluster-'), auth);
     // SIGKILL ends stopped processes too, but resume first so nothing lingers half-stopped.
     t.teardown(() => {
       for (const n of cluster.nodes) if (n.paused && n.running) n.resume();
@@ -164,14 +184,14 @@ export class TestCluster {
 
   /** A node with fresh ports and its own data dir; not started yet. */
   async addNode(id: string): Promise<TestNode> {
-    const node = new TestNode(this.t, id, `127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`, join(this.root, id));
+    const node = new TestNode(this.t, id, `127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`, join(this.root, id), this.auth);
     this.nodes.push(node);
     return node;
   }
 
   /** n1 bootstraps, the others join through it; resolves when all are voters under one leader. */
-  static async start(t: ExecutionContext, size: number, args: string[] = FAST_RAFT): Promise<TestCluster> {
-    const cluster = await TestCluster.create(t);
+  static async start(t: ExecutionContext, size: number, args: string[] = FAST_RAFT, auth: ClientAuth = {}): Promise<TestCluster> {
+    const cluster = await TestCluster.create(t, auth);
     const first = (await cluster.addNode('n1')).start({ bootstrap: true, args });
     for (let i = 2; i <= size; i++) (await cluster.addNode(`n${i}`)).start({ join: first.clusterAddr, args });
     await cluster.waitForVoters(size);
