@@ -68,3 +68,26 @@ test('two in-memory databases are independent', async (t) => {
   const c = await open(t, ':memory:');
   t.deepEqual(await c.listCollections(), []);
 });
+
+test('a collection recreated under the same name never gets its predecessor\'s index file', async (t) => {
+  const file = join(await tempDir(t), 'recreate.db');
+  const first = await open(t, file);
+  await first.createCollection({ name: 'docs', dimension: 2 });
+  await first.insertBatch('docs', [
+    { id: 1, vector: [1, 0] },
+    { id: 2, vector: [0, 1] },
+    { id: 3, vector: [1, 1] },
+  ]);
+  await first.close();
+
+  const second = await open(t, file);
+  await second.deleteCollection('docs');
+  await second.createCollection({ name: 'docs', dimension: 2 });
+  await second.insert({ collection: 'docs', id: 9, vector: [1, 0.5] });
+  t.deepEqual((await second.search({ collection: 'docs', vector: [1, 0], topK: 10 })).map((h) => h.id), [9]);
+  await second.close();
+
+  const third = await open(t, file);
+  t.deepEqual((await third.search({ collection: 'docs', vector: [1, 0], topK: 10 })).map((h) => h.id), [9]);
+  t.is((await third.collectionInfo('docs')).count, 1);
+});
