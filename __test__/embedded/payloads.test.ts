@@ -94,3 +94,16 @@ test('a rowid alias under another name holds the point id', async (t) => {
   const hits = await db.search({ collection: 'named', vector: [1, 0], payloadSearchQuery: 'SELECT id, name FROM named WHERE id > 15' });
   t.deepEqual(hits.map((h) => [h.id, h.payload]), [[20, { id: 20, name: 'twenty' }]]);
 });
+
+test('unicode text and large text and blob values round-trip', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'big', dimension: 2, payloadSchema: 'CREATE TABLE big (rowid INTEGER PRIMARY KEY, s TEXT, b BLOB)' });
+  const text = 'héllo wörld — 你好 🌍 '.repeat(50_000);
+  await db.insert({ collection: 'big', id: 1, vector: [1, 0], payloadInsertQuery: `INSERT INTO big (s, b) VALUES ('${text}', randomblob(1000000))` });
+  const point = await db.get('big', 1);
+  t.is(point!.payload.s, text);
+  t.is((point!.payload.b as Buffer).length, 1_000_000);
+  const [hit] = await db.search({ collection: 'big', vector: [1, 0], payloadSearchQuery: 'SELECT s, b FROM big' });
+  t.is(hit!.payload.s, text);
+  t.deepEqual(hit!.payload.b, point!.payload.b);
+});
