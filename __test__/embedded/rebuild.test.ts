@@ -169,3 +169,25 @@ test('an index file left from an earlier close is not trusted after later writes
   t.false((await third.search({ collection: 'items', vector: vectors[0]!, topK: 5 })).some((h) => h.id === 1), 'the deleted point stays deleted');
   t.true(progress.some((p) => p.reason === 'open'), 'the stale file was rebuilt');
 });
+
+test('a long rebuild reports progress along the way, in order, ending at the total', async (t) => {
+  const count = 12_000;
+  const { db, file } = await openFileDb(t);
+  await db.createCollection({ name: 'large', dimension: 4, maxElements: count });
+  const vectors = randomVectors(count, 4, 5);
+  for (let start = 0; start < count; start += 2_000) {
+    await db.insertBatch('large', vectors.slice(start, start + 2_000).map((vector, i) => ({ id: start + i, vector })));
+  }
+  await db.close();
+  for (const path of await indexFiles(dirname(file), file)) await rm(path);
+
+  const progress: IndexProgress[] = [];
+  const reopened = await VectorXLite.open(file, { onProgress: (p) => progress.push(p) });
+  t.teardown(() => reopened.close());
+  await reopened.collectionInfo('large');
+  const done = progress.filter((p) => p.collection === 'large' && p.reason === 'open').map((p) => p.done);
+  t.true(progress.every((p) => p.total === count));
+  t.is(done.at(-1), count);
+  t.true(done.some((d) => d > 0 && d < count), `intermediate progress reported: ${done.join(', ')}`);
+  t.deepEqual(done, [...done].sort((a, b) => a - b), 'done never goes back');
+});
