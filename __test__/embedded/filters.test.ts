@@ -190,3 +190,27 @@ test('filter SQL with quoted commas, parentheses and semicolons inside strings w
   const hits = await db.search({ collection: 'notes', vector: [1, 0], payloadSearchQuery: "SELECT body FROM notes WHERE body = 'a, (b); c'" });
   t.deepEqual(hits.map((h) => [h.id, h.payload]), [[1, { body: 'a, (b); c' }]]);
 });
+
+test('a one-to-many JOIN returns each point once, and ORDER BY in the filter does not change the nearest-first order', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'p', dimension: 2, payloadSchema: 'CREATE TABLE p (rowid INTEGER PRIMARY KEY, name TEXT)' });
+  await db.createCollection({ name: 'tags', dimension: 1, payloadSchema: 'CREATE TABLE tags (rowid INTEGER PRIMARY KEY, product_id INTEGER, tag TEXT)' });
+  for (let i = 1; i <= 5; i++) {
+    await db.insert({ collection: 'p', id: i, vector: [1, i], payloadInsertQuery: `INSERT INTO p (name) VALUES ('p${i}')` });
+  }
+  const tags: Array<[number, string]> = [[1, 'red'], [1, 'big'], [2, 'red'], [2, 'red'], [3, 'big'], [4, 'red']];
+  for (const [i, [productId, tag]] of tags.entries()) {
+    await db.insert({ collection: 'tags', id: i + 1, vector: [1], payloadInsertQuery: `INSERT INTO tags (product_id, tag) VALUES (${productId}, '${tag}')` });
+  }
+
+  const joined = await db.search({
+    collection: 'p',
+    vector: [1, 0],
+    payloadSearchQuery: "SELECT p.name, tags.tag FROM p JOIN tags ON tags.product_id = p.rowid WHERE tags.tag IN ('red', 'big')",
+  });
+  t.deepEqual(joined.map((h) => h.id), [1, 2, 3, 4]);
+  t.true(joined.every((h) => h.payload.name === `p${h.id}`));
+
+  const ordered = await db.search({ collection: 'p', vector: [1, 0], payloadSearchQuery: 'SELECT name FROM p WHERE rowid >= 2 ORDER BY name DESC' });
+  t.deepEqual(ordered.map((h) => h.id), [2, 3, 4, 5]);
+});
