@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import test from 'ava';
 import { freePort, repoRoot, ServerProcess } from '../server/helpers/server-process.js';
+import { COMMANDS } from '../../cluster/cli/commands.js';
 import { vxctl, vxctlJson } from './helpers/vxctl.js';
 
 const TITLE_SCHEMA = 'CREATE TABLE docs (rowid INTEGER PRIMARY KEY, title TEXT)';
@@ -150,4 +151,30 @@ test('the vxctl bin: a node script with a shebang whose exit status is 0, 1 or 2
   const usage = await run(['exists', '--standalone']);
   t.is(usage.code, 2);
   t.regex(usage.stderr, /--collection is required/);
+});
+
+/** Words of a shell command line: "..." and '...' quote, nothing else is special. */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+test('the examples in docs/cli.md and in --help are valid command lines', async (t) => {
+  const doc = await readFile(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+  const fromDoc = doc
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter((line) => line.startsWith('$ vxctl '))
+    .map((line) => line.slice('$ '.length));
+  const fromHelp = COMMANDS.flatMap((c) => c.examples);
+  t.true(fromDoc.length >= COMMANDS.length);
+  // Nothing listens there: a valid command line gets as far as the call and fails with
+  // UNAVAILABLE (status 1); a usage mistake would exit 2 first.
+  const nowhere = ['--addr', `127.0.0.1:${await freePort()}`, '--deadline-ms', '300'];
+  for (const example of [...fromDoc, ...fromHelp]) {
+    const [, ...args] = shellWords(example);
+    if (args.includes('--help')) continue;
+    const r = await vxctl([...args, ...nowhere]);
+    t.is(r.code, 1, `${example}: ${r.stderr}`);
+    t.regex(r.stderr, /UNAVAILABLE|DEADLINE_EXCEEDED/, example);
+  }
 });
