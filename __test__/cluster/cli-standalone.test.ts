@@ -102,6 +102,8 @@ test('usage errors exit 2 and say what to fix, without contacting anyone', async
     [['join', ...target, '--node-id', 'n', '--raft-addr', 'h:1', '--cluster-addr', 'h:2'], /join works against a cluster only/],
     [['exists', '--addr', 'nohost', '--collection', 'c'], /--addr must be host:port/],
     [['exists', '--standalone', '--addr', 'a:1,b:2', '--collection', 'c'], /--addr takes one host:port with --standalone/],
+    [['exists', ...target, '--collection', 'c', '--tls-ca', '/nonexistent/ca.pem'], /--tls-ca cannot be read/],
+    [['exists', ...target, '--collection', 'c', '--deadline-ms', '0'], /--deadline-ms must be an integer of at least 1/],
   ];
   for (const [args, message] of cases) {
     const r = await vxctl(args);
