@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import test from 'ava';
+import { VectorXLite } from '../../src/index.js';
 import { openFileDb, openMemoryDb } from '../helpers/embedded.js';
 import { randomVectors } from '../helpers/random.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -114,4 +115,35 @@ test('searches running while a snapshot is imported see the old data or the new,
     t.true(hits.length === 5 && (old || fresh), `hits ${hits.map((h) => h.id).join(',')}`);
   }
   t.true((await db.search({ collection: 'items', vector: vectors[0]!, topK: 5 })).every((h) => h.id >= 1000));
+});
+
+/** Runs `work` while counting event-loop turns; the count shows whether the loop was free meanwhile. */
+async function loopTurnsDuring(work: () => Promise<unknown>): Promise<number> {
+  let turns = 0;
+  let running = true;
+  const spin = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  try {
+    await work();
+  } finally {
+    running = false;
+  }
+  return turns;
+}
+
+test('the event loop keeps turning while the engine inserts, searches, snapshots and rebuilds', async (t) => {
+  const { db, file } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: 64, maxElements: 1000 });
+  const vectors = randomVectors(5000, 64, 77);
+  t.true((await loopTurnsDuring(() => db.insertBatch('items', vectors.map((vector, id) => ({ id, vector }))))) > 0, 'insertBatch with growth');
+  t.true((await loopTurnsDuring(() => db.search({ collection: 'items', vector: vectors[0]!, topK: 100, ef: 5000 }))) > 0, 'search');
+  const snapshot = join(await tempDir(t), 'loop.snapshot');
+  t.true((await loopTurnsDuring(() => db.exportSnapshot(snapshot))) > 0, 'exportSnapshot');
+  t.true((await loopTurnsDuring(() => db.importSnapshot(snapshot))) > 0, 'importSnapshot');
+  await db.close();
+  t.true((await loopTurnsDuring(() => VectorXLite.open(file).then((again) => again.close()))) > 0, 'open and close');
 });
