@@ -197,3 +197,24 @@ test('extra files in a snapshot, even with escaping names, restore the database 
   t.false(existsSync(join(dirname(target.file), '..', escapee)), 'nothing is written outside the database directory');
   t.false(existsSync(join(dirname(dir), escapee)));
 });
+
+test('an import replaces a same-named collection with different settings, in memory and on reopen', async (t) => {
+  const source = await openMemoryDb(t);
+  await fill(source.db);
+  const expected = await searchResults(source.db);
+  const path = join(await tempDir(t), 'db.snapshot');
+  await source.db.exportSnapshot(path);
+
+  const target = await openFileDb(t);
+  await target.db.createCollection({ name: 'docs', dimension: 3, distance: 'ip', payloadSchema: 'CREATE TABLE docs (rowid INTEGER PRIMARY KEY, other TEXT)' });
+  await target.db.insertBatch('docs', [1, 2, 3, 501, 502].map((id) => ({ id, vector: [id, 1, 0] })));
+  await target.db.close();
+  const reopened = await VectorXLite.open(target.file);
+  t.teardown(() => reopened.close());
+  await reopened.importSnapshot(path);
+
+  t.like(await reopened.collectionInfo('docs'), { dimension: 8, distance: 'cosine', count: 499 });
+  t.deepEqual(await searchResults(reopened), expected);
+  await rejectsWithCode(t, reopened.search({ collection: 'docs', vector: [1, 1, 0] }), 'DIMENSION_MISMATCH');
+  t.is(await reopened.get('docs', 501), null, 'points only the old collection had are gone');
+});
