@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import test from 'ava';
 import type { ClusterInfo } from '../../cluster/index.js';
-import { TestCluster, waitFor } from './helpers/cluster.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { FAST_RAFT, TestCluster, waitFor } from './helpers/cluster.js';
 import { vxctl, vxctlJson } from './helpers/vxctl.js';
 
 test('info, data commands, join and leave against a 3-node cluster', async (t) => {
@@ -58,4 +62,29 @@ test('info, data commands, join and leave against a 3-node cluster', async (t) =
   // Joining a voter again changes nothing and succeeds.
   t.is((await vxctl(joinArgs)).stdout, `n4 is a member (leader ${leader.id})\n`);
   t.deepEqual(await members4(), ['n1', 'n2', 'n3', 'n4']);
+});
+
+test('over TLS: vxctl trusts the node through --tls-ca; without TLS the call fails', async (t) => {
+  const dir = await tempDir(t);
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  await promisify(execFile)('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout', key, '-out', cert,
+  ]);
+  const cluster = await TestCluster.create(t);
+  const node = (await cluster.addNode('n1')).start({ bootstrap: true, args: [...FAST_RAFT, '--tls-cert', cert, '--tls-key', key] });
+  const tls = ['--addr', node.clusterAddr, '--tls-ca', cert];
+  const info = await waitFor('a leader over TLS', async () => {
+    const i = await vxctlJson<ClusterInfo>(['info', ...tls]);
+    return i.leaderId === 'n1' ? i : undefined;
+  });
+  t.is(info.leaderClusterAddr, node.clusterAddr);
+  await vxctlJson(['create-collection', ...tls, '--collection', 'docs', '--dimension', '2']);
+  t.deepEqual(await vxctlJson(['exists', ...tls, '--collection', 'docs', '--consistency', 'linearizable']), { exists: true });
+
+  const plain = await vxctl(['exists', '--addr', node.clusterAddr, '--collection', 'docs', '--deadline-ms', '2000']);
+  t.is(plain.code, 1);
+  t.regex(plain.stderr, /^error: (UNAVAILABLE|DEADLINE_EXCEEDED): /);
 });
