@@ -53,6 +53,21 @@ test('inserting past maxElements grows the index and reports the rebuild', async
   t.true(grows.every((p) => p.collection === 'items' && p.done <= p.total));
 });
 
+test('a grown index is loaded as it is after a clean close and reopen', async (t) => {
+  const { db, file, vectors } = await filledDb(t, 16);
+  await insertAll(db, vectors);
+  const grown = await db.collectionInfo('items');
+  await db.close();
+
+  const progress: IndexProgress[] = [];
+  const reopened = await VectorXLite.open(file, { onProgress: (p) => progress.push(p) });
+  t.teardown(() => reopened.close());
+  t.deepEqual(await reopened.collectionInfo('items'), grown);
+  await assertAllFound(t, reopened, vectors, 'after growth and reopen');
+  await reopened.insert({ collection: 'items', id: COUNT + 1, vector: vectors[0]!.map((x) => -x) });
+  t.deepEqual(progress.filter((p) => p.reason === 'open'), [], 'no rebuild on open');
+});
+
 test('a batch larger than maxElements grows the index in one go', async (t) => {
   const { db, progress, vectors } = await filledDb(t, 10);
   await db.insertBatch('items', vectors.map((vector, i) => ({ id: i + 1, vector, payloadInsertQuery: `INSERT INTO items (name) VALUES ('item ${i + 1}')` })));
