@@ -1,5 +1,5 @@
 export * from './client/index.js';
-export { RaftNode, NotLeaderHere, isFreshDataDir, type RaftNodeOptions, type WriteRequest } from './runtime/raft-node.js';
+export { RaftNode, NotLeaderHere, type RaftNodeOptions, type WriteRequest } from './runtime/raft-node.js';
 export { ClusterMetrics, type RaftView } from './runtime/metrics.js';
 export { startClusterNode, type RunningClusterNode } from './node/start.js';
 export { parseNodeCommandLine, helpText as nodeHelpText, NODE_DEFAULTS, type NodeConfig, type ParsedNodeCommandLine } from './node/config.js';

@@ -19,7 +19,7 @@ async function countOn(node: TestNode, collection: string): Promise<number> {
   return r.results.length;
 }
 
-test('kill -9 of the leader: a new leader serves writes within 5 s (default settings)', async (t) => {
+test.serial('kill -9 of the leader: a new leader serves writes within 5 s (default settings)', async (t) => {
   const cluster = await TestCluster.start(t, 3, []);
   const leader = await cluster.waitForLeader();
   await rpc(leader.clusterAddr, ClusterMethods.createCollection, { collectionName: 'c', distance: 'l2', vectorDimension: 3, payloadTableSchema: '', indexFilePath: '' });
@@ -39,13 +39,14 @@ test('kill -9 of the leader: a new leader serves writes within 5 s (default sett
     return true;
   }, 30_000);
   const elapsed = Date.now() - killedAt;
+  t.log(`first write acknowledged ${elapsed} ms after kill -9`);
   t.true(elapsed < 5_000, `the first write after the crash was acknowledged ${elapsed} ms after kill -9`);
   const newLeader = await cluster.waitForLeader(survivors);
   t.not(newLeader.id, leader.id);
   t.true((await newLeader.info()).nodes.some((n) => n.nodeId === leader.id), 'the dead leader stays a member');
 });
 
-test('a killed follower restarts with the same command line and catches up', async (t) => {
+test.serial('a killed follower restarts with the same command line and catches up', async (t) => {
   const cluster = await TestCluster.start(t, 3);
   const leader = await cluster.waitForLeader();
   const follower = cluster.nodes.find((n) => n !== leader)!;

@@ -8,7 +8,6 @@
  * database, rebuilt from the snapshot plus the log at every start).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { VectorXLiteError } from '../../src/errors.js';
@@ -61,10 +60,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** True when `dir` holds no Raft state from an earlier run (so --bootstrap/--join apply). */
-export function isFreshDataDir(dataDir: string): boolean {
-  const raftDir = join(dataDir, 'raft');
-  return !existsSync(raftDir) || readdirSync(raftDir).length === 0;
+/**
+ * True when the stores hold no Raft state yet, so --bootstrap/--join apply. A node that
+ * started before but never heard from a cluster (a joiner that crashed early) still counts as
+ * fresh: it must join again, since it cannot answer a leader it does not know.
+ */
+function holdsNoRaftState(stores: DurableStores): boolean {
+  return stores.hardState.load() === null && stores.log.lastIndex() === 0;
 }
 
 export class RaftNode {
@@ -80,13 +82,13 @@ export class RaftNode {
     private readonly contacts: ContactTransport,
     /** The writer id of writes this node proposes for clients that send none. */
     private readonly clientId: string,
-    /** True when this run started on an empty data directory. */
+    /** True when this run started without Raft state (see holdsNoRaftState). */
     readonly fresh: boolean,
   ) {}
 
   static async open(opts: RaftNodeOptions): Promise<RaftNode> {
-    const fresh = isFreshDataDir(opts.dataDir);
     const stores = openDurableStores(join(opts.dataDir, 'raft'));
+    const fresh = holdsNoRaftState(stores);
     let transport: GrpcTransport | undefined;
     let stateMachine: EngineStateMachine | undefined;
     try {
