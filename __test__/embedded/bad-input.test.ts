@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { VectorXLite } from '../../src/index.js';
-import type { ErrorCode } from '../../src/errors.js';
+import { VectorXLiteError, type ErrorCode } from '../../src/errors.js';
 import { assertSameState, captureState, openFileDb } from '../helpers/embedded.js';
 import { rejectsWithCode } from '../helpers/errors.js';
 import { randomVectors } from '../helpers/random.js';
@@ -118,4 +118,14 @@ test.failing('a failed createCollection leaves the other collections\' search re
   const before = await captureState(db, file);
   await rejectsWithCode(t, db.createCollection({ name: 'fresh', dimension: 2, payloadSchema: 'CREATE TABLE fresh (' }), 'SQL_ERROR');
   t.deepEqual((await captureState(db, file)).points, before.points);
+});
+
+// Engine bug: the allocation failure surfaces as INTERNAL "std::bad_alloc" instead of a code a caller can act on.
+test.failing('a maxElements too large to allocate is refused with a stable code and changes nothing', async (t) => {
+  const { db, file } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: DIMENSION });
+  const before = await captureState(db, file);
+  const error = await t.throwsAsync(db.createCollection({ name: 'huge', dimension: 128, maxElements: 2 ** 32 - 1 }), { instanceOf: VectorXLiteError });
+  assertSameState(t, await captureState(db, file), before);
+  t.true(['INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED'].includes(error!.code), `code ${error?.code}`);
 });
