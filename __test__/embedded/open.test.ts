@@ -109,3 +109,7 @@ test.failing('a database in use by another process is refused, or its new points
   const [hit] = await db.search({ collection: 'crashy', vector: crashVector(latest), topK: 1 });
   t.is(hit?.id, latest, 'a point the other process inserted after this open is found');
 });
+
+test('opening a directory is IO_ERROR', async (t) => {
+  await rejectsWithCode(t, VectorXLite.open(await tempDir(t)), 'IO_ERROR');
+});

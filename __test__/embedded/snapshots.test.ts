@@ -218,3 +218,13 @@ test('an import replaces a same-named collection with different settings, in mem
   await rejectsWithCode(t, reopened.search({ collection: 'docs', vector: [1, 1, 0] }), 'DIMENSION_MISMATCH');
   t.is(await reopened.get('docs', 501), null, 'points only the old collection had are gone');
 });
+
+test('importing a missing file is NOT_FOUND and exporting onto a directory is IO_ERROR; both change nothing', async (t) => {
+  const { db, file } = await openFileDb(t);
+  await fill(db);
+  const before = await captureState(db, file);
+  const dir = await tempDir(t);
+  await rejectsWithCode(t, db.importSnapshot(join(dir, 'missing.snapshot')), 'NOT_FOUND');
+  await rejectsWithCode(t, db.exportSnapshot(dir), 'IO_ERROR');
+  t.deepEqual(await captureState(db, file), before);
+});
