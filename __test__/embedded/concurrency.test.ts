@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { VectorXLite } from '../../src/index.js';
 import { openFileDb, openMemoryDb } from '../helpers/embedded.js';
@@ -146,4 +148,22 @@ test('the event loop keeps turning while the engine inserts, searches, snapshots
   t.true((await loopTurnsDuring(() => db.importSnapshot(snapshot))) > 0, 'importSnapshot');
   await db.close();
   t.true((await loopTurnsDuring(() => VectorXLite.open(file).then((again) => again.close()))) > 0, 'open and close');
+});
+
+test('a database with hundreds of queued calls does not hold up another database or file I/O', async (t) => {
+  const { db: busy } = await openMemoryDb(t);
+  const { db: idle } = await openMemoryDb(t);
+  const vectors = randomVectors(3000, 64, 88);
+  for (const db of [busy, idle]) {
+    await db.createCollection({ name: 'c', dimension: 64 });
+    await db.insertBatch('c', vectors.map((vector, id) => ({ id, vector })));
+  }
+  let busyDone = 0;
+  const queued = Array.from({ length: 400 }, () => busy.search({ collection: 'c', vector: vectors[1]!, topK: 10, ef: 500 }).then(() => busyDone++));
+  // Where the other calls finish among the 400 says whether they waited behind the queue.
+  const idleFinished = idle.search({ collection: 'c', vector: vectors[1]!, topK: 10 }).then(() => busyDone);
+  const fileFinished = readFile(fileURLToPath(import.meta.url)).then(() => busyDone);
+  const [idleAt, fileAt] = await Promise.all([idleFinished, fileFinished, ...queued]);
+  t.true(idleAt < 200, `the idle database answered after ${idleAt} of 400 queued searches`);
+  t.true(fileAt < 200, `file I/O finished after ${fileAt} of 400 queued searches`);
 });
