@@ -98,10 +98,17 @@ export class NodeChild {
   }
 }
 
-/** Starts `node --import tsx <script> ...args`; the test's teardown kills it if it still runs. */
-export function spawnNodeScript(t: ExecutionContext, script: string, args: string[] = []): NodeChild {
+/**
+ * Starts `node --import tsx <script> ...args` (with `env` added to this process's environment);
+ * the test's teardown kills it if it still runs.
+ */
+export function spawnNodeScript(t: ExecutionContext, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): NodeChild {
   const child = new NodeChild(
-    spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   );
   t.teardown(async () => {
     await child.kill('SIGKILL');
@@ -114,8 +121,9 @@ export async function runNodeScript(
   t: ExecutionContext,
   script: string,
   args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ExitStatus & { stdout: string; stderr: string }> {
-  const child = spawnNodeScript(t, script, args);
+  const child = spawnNodeScript(t, script, args, env);
   const status = await child.exited;
   return { ...status, stdout: child.stdout, stderr: child.stderr };
 }
