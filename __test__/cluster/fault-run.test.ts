@@ -20,7 +20,7 @@ import { Channels, COLLECTION, DIMENSION, SCHEMA, runClient } from './nemesis/wo
 /** FAULT_NODES=5 runs five voters (partitions then cut off two nodes at times). */
 const NODES = Number(process.env.FAULT_NODES ?? 3);
 const CLIENTS = 4;
-/** Faults (gaps and holds) fill this much time; the clients run for the same span. FAULT_DURATION_MS runs longer. */
+/** Faults (gaps and holds, plus restarts) fill this much time; clients run until the last is repaired. FAULT_DURATION_MS changes it. */
 const FAULT_MS = Number(process.env.FAULT_DURATION_MS ?? 40_000);
 /** Shown in full on failure; beyond this only the count, so the seed stays readable. */
 const SHOWN_VIOLATIONS = 40;
@@ -28,8 +28,8 @@ const SHOWN_VIOLATIONS = 40;
 const seed = process.env.FAULT_SEED === undefined ? randomInt(2 ** 31) : Number(process.env.FAULT_SEED);
 
 test(`fault run: acknowledged writes survive kills, pauses and partitions; linearizable reads see them (seed ${seed})`, async (t) => {
-  // Only keeps a wedged cluster from hanging the suite: 40 s of faults, then convergence.
-  t.timeout(FAULT_MS + 240_000);
+  // Only keeps a wedged cluster from hanging the suite: faults, restarts, then convergence.
+  t.timeout(2 * FAULT_MS + 240_000);
   if (!Number.isSafeInteger(seed)) throw new Error(`FAULT_SEED must be an integer, got "${process.env.FAULT_SEED}"`);
   if (NODES !== 3 && NODES !== 5) throw new Error(`FAULT_NODES must be 3 or 5, got "${process.env.FAULT_NODES}"`);
   if (!Number.isSafeInteger(FAULT_MS) || FAULT_MS < 1_000 || FAULT_MS > 600_000) throw new Error(`FAULT_DURATION_MS must be 1000 to 600000, got "${process.env.FAULT_DURATION_MS}"`);
@@ -53,12 +53,11 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   const events: FaultEvent[] = [];
   const schedule = drawSchedule(random.fork(), NODES, FAULT_MS);
   let lastId = 0;
-  const workload = { nodes, history, channels, until: history.now() + FAULT_MS, nextId: () => ++lastId };
+  let faulting = true;
+  const workload = { nodes, history, channels, running: () => faulting, nextId: () => ++lastId };
   const clientRandoms = Array.from({ length: CLIENTS }, () => random.fork());
-  await Promise.all([
-    runNemesis(schedule, { nodes, network, random: random.fork(), now: () => history.now(), events }),
-    ...clientRandoms.map((r, i) => runClient(i, r, workload)),
-  ]);
+  const nemesis = runNemesis(schedule, { nodes, network, random: random.fork(), now: () => history.now(), events }).finally(() => (faulting = false));
+  await Promise.all([nemesis, ...clientRandoms.map((r, i) => runClient(i, r, workload))]);
 
   // Every fault is repaired by now; wait until all replicas applied the same committed entries.
   await cluster.waitForLeader(nodes);

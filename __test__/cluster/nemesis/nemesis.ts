@@ -5,10 +5,10 @@
  * replays the same schedule, though not the same interleaving of real processes.
  */
 import type { SeededRandom } from '../../../cluster/simulation/random.js';
-import { sleep, type TestNode } from '../helpers/cluster.js';
+import { sleep, waitFor, type TestNode } from '../helpers/cluster.js';
 import type { Network } from './network.js';
 
-export type FaultKind = 'kill' | 'pause' | 'partition';
+export type FaultKind = 'kill' | 'pause' | 'partition' | 'kill-all';
 
 export interface Fault {
   kind: FaultKind;
@@ -28,7 +28,33 @@ export interface FaultEvent {
   holdMs: number;
 }
 
-const KINDS: FaultKind[] = ['kill', 'pause', 'partition'];
+/**
+ * Relative weights. kill-all (every node SIGKILLed at once, then all restarted) is the one
+ * fault beyond a minority: only what was fsynced survives it, so it tests that an
+ * acknowledged write was durable on a majority, not just held in memory.
+ */
+/**
+ * A restarted node takes seconds to load under a busy machine; the kill counts as repaired
+ * once it answers, so the next fault never lands on a node still starting. Longer than this
+ * and the restart itself is broken.
+ */
+const RESTART_LIMIT_MS = 30_000;
+
+const WEIGHTS: ReadonlyArray<[FaultKind, number]> = [
+  ['kill', 3],
+  ['pause', 3],
+  ['partition', 3],
+  ['kill-all', 1],
+];
+
+function drawKind(random: SeededRandom): FaultKind {
+  let roll = random.int(WEIGHTS.reduce((sum, [, w]) => sum + w, 0));
+  for (const [kind, weight] of WEIGHTS) {
+    if (roll < weight) return kind;
+    roll -= weight;
+  }
+  throw new RangeError('weights exhausted');
+}
 
 /** Faults filling `durationMs` (gaps plus holds), all drawn from `random`. */
 export function drawSchedule(random: SeededRandom, nodeCount: number, durationMs: number): Fault[] {
@@ -36,7 +62,7 @@ export function drawSchedule(random: SeededRandom, nodeCount: number, durationMs
   let total = 0;
   for (;;) {
     const fault: Fault = {
-      kind: random.pick(KINDS),
+      kind: drawKind(random),
       target: random.chance(0.5) ? 'leader' : random.int(nodeCount),
       sideSize: random.between(1, Math.floor(nodeCount / 2)),
       gapMs: random.between(300, 1_500),
@@ -61,7 +87,7 @@ export async function runNemesis(faults: readonly Fault[], o: NemesisOptions): P
   for (const fault of faults) {
     await sleep(fault.gapMs);
     const first = fault.target === 'leader' ? ((await currentLeader(o.nodes)) ?? o.nodes[0]) : o.nodes[fault.target];
-    const victims = fault.kind === 'partition' ? withOthers(first, fault.sideSize, o) : [first];
+    const victims = fault.kind === 'partition' ? withOthers(first, fault.sideSize, o) : fault.kind === 'kill-all' ? [...o.nodes] : [first];
     o.events.push({ at: Math.round(o.now()), kind: fault.kind, nodes: victims.map((n) => n.id), holdMs: fault.holdMs });
     await inject(fault.kind, victims, fault.holdMs, o.network);
   }
@@ -74,6 +100,13 @@ async function inject(kind: FaultKind, victims: TestNode[], holdMs: number, netw
       await sleep(holdMs);
       // No options: the same command line as before (its --bootstrap or --join included).
       network.start(victims[0]);
+      await answering(victims);
+      return;
+    case 'kill-all':
+      await Promise.all(victims.map((n) => n.kill()));
+      await sleep(holdMs);
+      for (const n of victims) network.start(n);
+      await answering(victims);
       return;
     case 'pause':
       victims[0].pause();
@@ -86,6 +119,10 @@ async function inject(kind: FaultKind, victims: TestNode[], holdMs: number, netw
       network.heal();
       return;
   }
+}
+
+function answering(nodes: readonly TestNode[]): Promise<unknown> {
+  return Promise.all(nodes.map((n) => waitFor(`${n.id} to answer after its restart`, async () => ((await n.info()) ? true : undefined), RESTART_LIMIT_MS)));
 }
 
 /** `first` plus `size - 1` more nodes picked by the seed. */

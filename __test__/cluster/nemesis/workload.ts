@@ -59,15 +59,15 @@ export interface WorkloadOptions {
   nodes: readonly TestNode[];
   history: History;
   channels: Channels;
-  /** Ms on the history's clock after which no client starts another operation. */
-  until: number;
+  /** False once the clients should stop starting operations. */
+  running: () => boolean;
   /** Gives out ids; shared by all clients so every write's id is unique. */
   nextId: () => number;
 }
 
-/** Runs one client until `until`; every operation it starts is in the history when this resolves. */
+/** Runs one client while `running()`; every operation it starts is in the history when this resolves. */
 export async function runClient(client: number, random: SeededRandom, o: WorkloadOptions): Promise<void> {
-  while (o.history.now() < o.until) {
+  while (o.running()) {
     const node = random.pick(o.nodes);
     const roll = random.float();
     let outcome: Outcome;
