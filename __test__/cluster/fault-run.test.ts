@@ -76,8 +76,7 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
     `ops ${counts.ops}: writes ${counts.writes}, reads ${counts.reads} (${counts.readsOk} ok); outcomes ok ${counts.ok}, failed ${counts.failed}, unknown ${counts.unknown}; ` +
       `faults ${events.length} ${JSON.stringify(faults)}; connections refused by partitions ${network.refused}; final applied index ${digests[0].appliedIndex}`,
   );
-  t.log(`digests ${JSON.stringify(digests)} errors ${JSON.stringify(counts.errors)}`,
-  );
+  t.log(`digests ${digests.map((d) => `${d.nodeId} ${d.digest.slice(0, 12)}@${d.appliedIndex}`).join(', ')}; errors ${JSON.stringify(counts.errors)}`);
   t.log(`faults: ${events.map((e) => `${(e.at / 1000).toFixed(1)}s ${e.kind} ${e.nodes.join('+')} ${e.holdMs}ms`).join('; ')}`);
 
   // For reading a run afterwards: every operation and fault, as JSON.

@@ -29,17 +29,17 @@ export interface FaultEvent {
 }
 
 /**
- * Relative weights. kill-all (every node SIGKILLed at once, then all restarted) is the one
- * fault beyond a minority: only what was fsynced survives it, so it tests that an
- * acknowledged write was durable on a majority, not just held in memory.
- */
-/**
  * A restarted node takes seconds to load under a busy machine; the kill counts as repaired
  * once it answers, so the next fault never lands on a node still starting. Longer than this
  * and the restart itself is broken.
  */
 const RESTART_LIMIT_MS = 30_000;
 
+/**
+ * Relative weights. kill-all (every node SIGKILLed at once, then all restarted) is the one
+ * fault beyond a minority: only what was fsynced survives it, so it tests that an
+ * acknowledged write was durable on a majority, not just held in memory.
+ */
 const WEIGHTS: ReadonlyArray<[FaultKind, number]> = [
   ['kill', 3],
   ['pause', 3],
