@@ -48,7 +48,8 @@ test('bad settings are refused with a sentence naming them', async (t) => {
   refused([...REQUIRED, '--tls-cert', 'c.pem'], /--tls-cert and --tls-key must be given together/);
   refused([...REQUIRED, '--tick-ms', '0'], /--tick-ms must be an integer from 1/);
   refused([...REQUIRED, '--heartbeat-ticks', '10'], /--heartbeat-ticks must be below --election-ticks/);
-  refused([...REQUIRED, '--vector-addr', '127.0.0.1:5003'], /--vector-addr is not supported yet/);
+  refused([...REQUIRED, '--vector-addr', 'nowhere'], /--vector-addr must be host:port/);
+  refused([...REQUIRED, '--vector-token', 't'], /--vector-token needs --vector-addr/);
   refused([...REQUIRED, '--frobnicate'], /--help/);
   const dir = await tempDir(t);
   await writeFile(join(dir, 'bad.yaml'), 'id: n1\nraft_addr: 127.0.0.1:1\n');
@@ -56,9 +57,9 @@ test('bad settings are refused with a sentence naming them', async (t) => {
 });
 
 test('the command exits 2 with the reason on stderr for bad flags', async (t) => {
-  const result = await runNodeScript(t, 'cluster/node/main.ts', [...REQUIRED, '--vector-addr', '127.0.0.1:5003']);
+  const result = await runNodeScript(t, 'cluster/node/main.ts', [...REQUIRED, '--bootstrap', '--join', '127.0.0.1:5002']);
   t.is(result.code, 2);
-  t.regex(result.stderr, /vectorxlite-cluster: --vector-addr is not supported yet/);
+  t.regex(result.stderr, /vectorxlite-cluster: --bootstrap and --join exclude each other/);
   const help = await runNodeScript(t, 'cluster/node/main.ts', ['--help']);
   t.is(help.code, 0);
   t.regex(help.stdout, /--snapshot-threshold/);

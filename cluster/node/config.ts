@@ -18,7 +18,9 @@ export interface NodeConfig {
   bootstrap: boolean;
   /** Cluster address of any member to join through (only on an empty data dir). */
   join?: string;
+  /** A standalone server used as the state machine (emptied at every start, rebuilt from the log). */
   vectorAddr?: string;
+  vectorToken?: string;
   logLevel: LogLevel;
   /** HTTP /metrics and /health/*; 0 turns the endpoint off. */
   metricsPort: number;
@@ -67,7 +69,8 @@ const FLAGS: Record<string, FlagSpec> = {
   'data-dir': { kind: 'string', value: '<dir>', help: 'Raft log, snapshots and the state machine database (required)' },
   bootstrap: { kind: 'boolean', help: 'start a new cluster with this node as its only voter (empty data dir only)' },
   join: { kind: 'string', value: '<host:port>', help: 'join the cluster through any member\'s cluster address (empty data dir only)' },
-  'vector-addr': { kind: 'string', value: '<host:port>', help: 'drive a standalone VectorXLite server as the state machine (not supported yet)' },
+  'vector-addr': { kind: 'string', value: '<host:port>', help: 'a standalone VectorXLite server, dedicated to this node, holds the data instead of the embedded engine (emptied at every start)' },
+  'vector-token': { kind: 'string', value: '<token>', help: 'auth token of the --vector-addr server' },
   'log-level': { kind: 'string', value: '<level>', help: `${LogLevels.join('|')} (default ${NODE_DEFAULTS.logLevel})` },
   'metrics-port': { kind: 'integer', value: '<n>', min: 0, max: 65535, help: 'HTTP port for /metrics, /health/live, /health/ready; 0 turns it off (default 0)' },
   'auth-token': { kind: 'string', value: '<token>', help: 'token clients and peers must present (authorization: Bearer <token>) on the API and Raft ports' },
@@ -164,6 +167,7 @@ export function parseNodeCommandLine(argv: string[]): ParsedNodeCommandLine {
     bootstrap: flag('bootstrap'),
     join: text('join'),
     vectorAddr: text('vector-addr'),
+    vectorToken: text('vector-token'),
     logLevel: logLevel as LogLevel,
     metricsPort: integer('metrics-port', NODE_DEFAULTS.metricsPort),
     authToken: text('auth-token'),
@@ -185,11 +189,9 @@ export function parseNodeCommandLine(argv: string[]): ParsedNodeCommandLine {
   address('join', config.join);
   address('vector-addr', config.vectorAddr);
   if (config.bootstrap && config.join !== undefined) throw invalid('--bootstrap and --join exclude each other: bootstrap the first node, join the others');
+  if (config.vectorToken !== undefined && config.vectorAddr === undefined) throw invalid('--vector-token needs --vector-addr');
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw invalid('--tls-cert and --tls-key must be given together');
   if (config.tlsCa !== undefined && config.tlsCert === undefined) throw invalid('--tls-ca needs --tls-cert and --tls-key');
   if (config.heartbeatTicks >= config.electionTicks) throw invalid('--heartbeat-ticks must be below --election-ticks');
-  if (config.vectorAddr !== undefined) {
-    throw new VectorXLiteError('FAILED_PRECONDITION', '--vector-addr is not supported yet: this node always applies writes to its embedded engine; leave the flag out');
-  }
   return { help: false, config };
 }

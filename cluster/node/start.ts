@@ -88,6 +88,9 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
     bootstrap: config.bootstrap,
     token: config.authToken,
     tls: tls as TransportTls | undefined,
+    vectorAddr: config.vectorAddr,
+    vectorToken: config.vectorToken,
+    maxMessageBytes: config.maxMessageBytes,
     tickMs: config.tickMs,
     electionTicks: config.electionTicks,
     heartbeatTicks: config.heartbeatTicks,
@@ -129,7 +132,7 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
     throw error;
   }
   log.info(
-    { raftAddr: config.raftAddr, clusterAddr: config.clusterAddr, metricsPort: http?.port, dataDir: config.dataDir, fresh: raftNode.fresh, forward: config.forward },
+    { raftAddr: config.raftAddr, clusterAddr: config.clusterAddr, metricsPort: http?.port, dataDir: config.dataDir, vectorAddr: config.vectorAddr, fresh: raftNode.fresh, forward: config.forward },
     'cluster node listening',
   );
 

@@ -5,7 +5,8 @@
  * membership changes and leadership transfer.
  *
  * Data directory layout: `raft/` (log, hard state, snapshot) and `state/` (the engine's
- * database, rebuilt from the snapshot plus the log at every start).
+ * database, rebuilt from the snapshot plus the log at every start; with --vector-addr only
+ * snapshot files in transit, the data living in the standalone server).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import type { StateMachine } from '../state-machine/types.js';
 import { openDurableStores, type DurableStores } from '../storage/durable.js';
 import { GrpcTransport, type TransportHooks, type TransportTls } from '../transport/grpc/index.js';
 import { ContactTransport } from './contact-transport.js';
+import { RemoteStateMachine } from './remote-state-machine.js';
+import type { ReplicaReads, ReplicaStateMachine } from './replica.js';
 import { SystemRandom } from './random.js';
 
 export interface RaftNodeOptions {
@@ -36,6 +39,11 @@ export interface RaftNodeOptions {
   /** The cluster token peers present on the Raft port. */
   token?: string;
   tls?: TransportTls;
+  /** A standalone VectorXLite server to use as the state machine instead of the embedded engine. */
+  vectorAddr?: string;
+  /** The standalone server's auth token. */
+  vectorToken?: string;
+  maxMessageBytes: number;
   /** Milliseconds per Raft tick. */
   tickMs: number;
   /** Election timeout in ticks (each wait is drawn from [electionTicks, 2 * electionTicks)). */
@@ -76,7 +84,7 @@ export class RaftNode {
   private constructor(
     private readonly opts: RaftNodeOptions,
     private readonly driver: RaftDriver<CommandResult>,
-    private readonly stateMachine: EngineStateMachine,
+    private readonly stateMachine: ReplicaStateMachine,
     private readonly stores: DurableStores,
     private readonly ticker: NodeJS.Timeout,
     private readonly contacts: ContactTransport,
@@ -90,10 +98,12 @@ export class RaftNode {
     const stores = openDurableStores(join(opts.dataDir, 'raft'));
     const fresh = holdsNoRaftState(stores);
     let transport: GrpcTransport | undefined;
-    let stateMachine: EngineStateMachine | undefined;
+    let stateMachine: ReplicaStateMachine | undefined;
     try {
       transport = await GrpcTransport.listen({ id: opts.id, listen: opts.raftAddr, token: opts.token, tls: opts.tls, hooks: opts.transportHooks });
-      stateMachine = await EngineStateMachine.open({ dataDir: join(opts.dataDir, 'state') });
+      stateMachine = opts.vectorAddr
+        ? await RemoteStateMachine.open({ address: opts.vectorAddr, token: opts.vectorToken, stagingDir: join(opts.dataDir, 'state'), maxMessageBytes: opts.maxMessageBytes })
+        : await EngineStateMachine.open({ dataDir: join(opts.dataDir, 'state') });
       const contacts = new ContactTransport(transport, opts.id);
       const self: Member = { id: opts.id, voter: true, raftAddr: opts.raftAddr, clusterAddr: opts.clusterAddr };
       const driver = await RaftDriver.open<CommandResult>({
@@ -152,8 +162,8 @@ export class RaftNode {
     this.contacts.addContacts(members);
   }
 
-  /** The engine, for reads. Writes go through write() only. */
-  get engine(): EngineStateMachine['engine'] {
+  /** The replicated database, for reads. Writes go through write() only. */
+  get engine(): ReplicaReads {
     return this.stateMachine.engine;
   }
 
@@ -267,7 +277,7 @@ export class NotLeaderHere extends VectorXLiteError {
 }
 
 /** Logs applies that fail: they fail identically on every node, so every node reports them. */
-function loggingApplies(sm: EngineStateMachine, logger: Logger): StateMachine<CommandResult> {
+function loggingApplies(sm: ReplicaStateMachine, logger: Logger): StateMachine<CommandResult> {
   return {
     apply: async (entry) => {
       const result = await sm.apply(entry);
