@@ -1,6 +1,8 @@
 export * from './client/index.js';
 export { RaftNode, NotLeaderHere, type RaftNodeOptions, type WriteRequest } from './runtime/raft-node.js';
 export { ClusterMetrics, type RaftView } from './runtime/metrics.js';
+export { RemoteStateMachine, type RemoteStateMachineOptions } from './runtime/remote-state-machine.js';
+export type { ReplicaReads, ReplicaStateMachine } from './runtime/replica.js';
 export { startClusterNode, type RunningClusterNode } from './node/start.js';
 export { parseNodeCommandLine, helpText as nodeHelpText, NODE_DEFAULTS, type NodeConfig, type ParsedNodeCommandLine } from './node/config.js';
 export { ClusterService, CLUSTER_SERVICE_NAME, type ClusterServiceOptions } from './server/cluster-service.js';
