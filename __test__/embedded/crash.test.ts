@@ -181,3 +181,31 @@ test('after kill -9 mid-delete, acknowledged deletes stay deleted and every othe
   }
   t.deepEqual(wrong, [], 'the index holds exactly the kept points');
 });
+
+test('after kill -9 during repeated close and reopen, no torn index file is trusted', async (t) => {
+  const file = join(await tempDir(t), 'reopen.db');
+  const initial = 20_000;
+  const setup = await VectorXLite.open(file);
+  t.teardown(() => setup.close());
+  await setup.createCollection({ name: 'crashy', dimension: 16, payloadSchema: 'CREATE TABLE crashy (rowid INTEGER PRIMARY KEY, label TEXT NOT NULL, n INTEGER NOT NULL)' });
+  for (let first = 1; first <= initial; first += 2_000) {
+    await setup.insertBatch('crashy', Array.from({ length: 2_000 }, (_, i) => crashPoint('crashy', first + i)));
+  }
+  await setup.close();
+
+  const child = spawnNodeScript(t, '__test__/fixtures/reopen-loop.ts', [file, 'crashy', String(initial + 1)]);
+  await child.waitFor((lines) => (lines.filter((line) => line === 'closing').length >= 4 ? true : undefined));
+  await child.kill('SIGKILL');
+  const acked = child.lines.filter((line) => line.startsWith('ack ')).map((line) => Number(line.slice(4)));
+
+  const db = await VectorXLite.open(file);
+  t.teardown(() => db.close());
+  const { count } = await db.collectionInfo('crashy');
+  t.true(count >= initial + acked.length);
+  const unfound: number[] = [];
+  for (const id of [...Array.from({ length: 200 }, (_, i) => 1 + i * 100), ...acked]) {
+    const [hit] = await db.search({ collection: 'crashy', vector: crashVector(id), topK: 1 });
+    if (hit?.id !== id) unfound.push(id);
+  }
+  t.deepEqual(unfound, [], 'old and newly acknowledged points are all in the index');
+});
