@@ -184,7 +184,7 @@ test('after kill -9 mid-delete, acknowledged deletes stay deleted and every othe
 
 test('after kill -9 during repeated close and reopen, no torn index file is trusted', async (t) => {
   const file = join(await tempDir(t), 'reopen.db');
-  const initial = 20_000;
+  const initial = 8_000;
   const setup = await VectorXLite.open(file);
   t.teardown(() => setup.close());
   await setup.createCollection({ name: 'crashy', dimension: 16, payloadSchema: 'CREATE TABLE crashy (rowid INTEGER PRIMARY KEY, label TEXT NOT NULL, n INTEGER NOT NULL)' });
@@ -203,7 +203,7 @@ test('after kill -9 during repeated close and reopen, no torn index file is trus
   const { count } = await db.collectionInfo('crashy');
   t.true(count >= initial + acked.length);
   const unfound: number[] = [];
-  for (const id of [...Array.from({ length: 200 }, (_, i) => 1 + i * 100), ...acked]) {
+  for (const id of [...Array.from({ length: 200 }, (_, i) => 1 + i * 40), ...acked]) {
     const [hit] = await db.search({ collection: 'crashy', vector: crashVector(id), topK: 1 });
     if (hit?.id !== id) unfound.push(id);
   }
