@@ -13,6 +13,7 @@ use crate::claim::FileClaim;
 use crate::digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::index::{self, IndexWriteError, Progress};
+use crate::limits;
 use crate::names::{self, quote, vectors_table};
 use crate::payload;
 use crate::search::{self, Plan};
@@ -66,8 +67,8 @@ impl Engine {
     /// Opens (creating if missing) a database file, or ":memory:". Indexes are loaded
     /// from their files when current, else rebuilt (reported as `open`).
     pub fn open(path: &str, options: OpenOptions) -> Result<Engine> {
-        if options.default_ef == Some(0) {
-            return Err(Error::invalid("defaultEf must be at least 1"));
+        if let Some(ef) = options.default_ef {
+            limits::check_ef("defaultEf", ef)?;
         }
         let memory = path == ":memory:";
         if path.is_empty() {
@@ -181,8 +182,8 @@ impl Engine {
             if query.top_k == 0 {
                 return Err(Error::invalid("topK must be at least 1"));
             }
-            if query.ef == Some(0) {
-                return Err(Error::invalid("ef must be at least 1"));
+            if let Some(ef) = query.ef {
+                limits::check_ef("ef", ef)?;
             }
             s.search(query)
         })
@@ -275,16 +276,13 @@ fn validate_config(c: &CollectionConfig) -> Result<()> {
             c.dimension
         )));
     }
-    if c.max_elements == Some(0) {
-        return Err(Error::invalid("maxElements must be at least 1"));
+    let m = c.m.unwrap_or(DEFAULT_M);
+    limits::check_m(m)?;
+    if let Some(ef) = c.ef_construction {
+        limits::check_ef("hnsw.efConstruction", ef)?;
     }
-    if let Some(m) = c.m {
-        if !(2..=256).contains(&m) {
-            return Err(Error::invalid(format!("hnsw.m must be between 2 and 256, got {m}")));
-        }
-    }
-    if c.ef_construction == Some(0) {
-        return Err(Error::invalid("hnsw.efConstruction must be at least 1"));
+    if let Some(n) = c.max_elements {
+        limits::check_max_elements(n, c.dimension, m)?;
     }
     Ok(())
 }
@@ -308,7 +306,7 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 }
 
 fn default_capacity(dimension: u32, m: u32) -> u32 {
-    let per_vector = dimension as u64 * 4 + m as u64 * 2 * 4 + 64;
+    let per_vector = limits::index_bytes_per_element(dimension, m);
     ((64u64 << 20) / per_vector).clamp(DEFAULT_CAPACITY_MIN as u64, DEFAULT_CAPACITY_MAX as u64) as u32
 }
 

@@ -8,6 +8,7 @@ mod engine;
 mod error;
 mod guard;
 mod index;
+mod limits;
 mod names;
 mod payload;
 mod search;

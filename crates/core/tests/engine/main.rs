@@ -4,6 +4,7 @@
 mod common;
 
 mod bad_input;
+mod limits;
 mod durability;
 mod lifecycle;
 mod search;
