@@ -227,6 +227,8 @@ export class RaftNode {
    */
   async handOffLeadership(limitMs: number): Promise<boolean> {
     if (!this.isLeader) return true;
+    const { membership } = this.driver.status();
+    if (!membership.members.some((m) => m.voter && m.id !== this.id)) return false;
     try {
       await this.driver.transferLeadership();
     } catch (error) {
