@@ -129,3 +129,34 @@ test.failing('a maxElements too large to allocate is refused with a stable code 
   assertSameState(t, await captureState(db, file), before);
   t.true(['INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED'].includes(error!.code), `code ${error?.code}`);
 });
+
+test('payload SQL cannot load extensions', async (t) => {
+  const { db, file } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: DIMENSION, payloadSchema: 'CREATE TABLE items (rowid INTEGER PRIMARY KEY, name TEXT)' });
+  await db.insert({ collection: 'items', id: 1, vector: ok });
+  const before = await captureState(db, file);
+  const attempts = [
+    db.search({ collection: 'items', vector: ok, payloadSearchQuery: "SELECT load_extension('/nonexistent/evil.so') AS x FROM items" }),
+    db.insert({ collection: 'items', id: 2, vector: ok, payloadInsertQuery: "INSERT INTO items (name) VALUES (load_extension('/nonexistent/evil.so'))" }),
+  ];
+  for (const attempt of attempts) {
+    const error = await t.throwsAsync(attempt, { instanceOf: VectorXLiteError });
+    t.true(['FORBIDDEN_SQL', 'SQL_ERROR'].includes(error!.code), `${error?.code}: ${error?.message}`);
+    t.notRegex(error!.message, /cannot open shared object|No such file/, 'the library was never looked for');
+  }
+  assertSameState(t, await captureState(db, file), before);
+});
+
+test('payload SQL cannot read the engine\'s own tables', async (t) => {
+  const { db, file } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: DIMENSION, payloadSchema: 'CREATE TABLE items (rowid INTEGER PRIMARY KEY, name TEXT)' });
+  await db.insert({ collection: 'items', id: 1, vector: ok });
+  const before = await captureState(db, file);
+  const internal = Object.keys(before.tables!).filter((name) => name !== 'items');
+  t.true(internal.length > 0, 'the engine keeps tables of its own');
+  for (const table of internal) {
+    await rejectsWithCode(t, db.search({ collection: 'items', vector: ok, payloadSearchQuery: `SELECT items.name, x.* FROM items, "${table}" AS x` }), 'FORBIDDEN_SQL', `search reading ${table}`);
+    await rejectsWithCode(t, db.insert({ collection: 'items', id: 2, vector: ok, payloadInsertQuery: `INSERT INTO items (name) SELECT count(*) FROM "${table}"` }), 'FORBIDDEN_SQL', `insert reading ${table}`);
+  }
+  assertSameState(t, await captureState(db, file), before);
+});
