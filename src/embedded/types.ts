@@ -20,7 +20,10 @@ export interface IndexProgress {
 export interface OpenOptions {
   /** Search breadth used when a search gives no `ef`. */
   defaultEf?: number;
-  /** Reports index rebuilds, which can take long on large collections. Called on the JS thread. */
+  /**
+   * Reports index rebuilds, which can take long on large collections. Called on the JS thread.
+   * Whatever it throws is ignored: the rebuild and the operation go on.
+   */
   onProgress?: (progress: IndexProgress) => void;
 }
 

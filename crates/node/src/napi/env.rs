@@ -117,6 +117,17 @@ impl Env {
         Ok(result)
     }
 
+    /// Clears the pending JavaScript exception, if any, and returns it.
+    pub fn take_exception(self) -> Option<sys::napi_value> {
+        let mut pending = false;
+        if unsafe { sys::napi_is_exception_pending(self.0, &mut pending) } != sys::napi_ok || !pending {
+            return None;
+        }
+        let mut exception = ptr::null_mut();
+        let cleared = unsafe { sys::napi_get_and_clear_last_exception(self.0, &mut exception) };
+        (cleared == sys::napi_ok).then_some(exception)
+    }
+
     // ---- reading values ----
 
     pub fn type_of(self, value: sys::napi_value) -> JsResult<sys::napi_valuetype> {

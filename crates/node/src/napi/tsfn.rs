@@ -151,7 +151,10 @@ unsafe extern "C" fn call_js<T>(env: sys::napi_env, callback: sys::napi_value, c
     // SAFETY: `context` is the Convert<T> that `new` registered with this call_js::<T>.
     let convert: Convert<T> = unsafe { std::mem::transmute::<*mut c_void, Convert<T>>(context) };
     let env = Env::new(env);
-    // An exception thrown by the callback stays pending and Node reports it as uncaught,
-    // as it does for a throwing event listener; a conversion failure has nobody to tell.
+    // Errors of the callback are ignored: the engine's operation must go on whatever a
+    // progress listener does, and nobody awaits the call. A pending exception left here
+    // makes Node print DEP0168 ("Uncaught N-API callback exception") on every call, so it is
+    // cleared; a conversion failure has nobody to tell either.
     let _ = catch_unwind(AssertUnwindSafe(|| convert(env, value).and_then(|arg| env.call_function(callback, &[arg]))));
+    env.take_exception();
 }
