@@ -58,8 +58,10 @@ export interface RaftNodeOptions {
   onFatal: (error: unknown) => void;
 }
 
+type WithOptionalWriter<C> = C extends Command ? Omit<C, 'clientId' | 'seq'> & { clientId?: string; seq?: number } : never;
+
 /** A command whose writer identity is optional (write() fills in this node's own). */
-export type WriteRequest = Command extends infer C ? (C extends Command ? Omit<C, 'clientId' | 'seq'> & { clientId?: string; seq?: number } : never) : never;
+export type WriteRequest = WithOptionalWriter<Command>;
 
 /** Polling period of waits on Raft progress (catch-up, handoff). */
 const POLL_MS = 25;
