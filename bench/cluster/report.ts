@@ -13,6 +13,7 @@ export interface SystemResults {
 
 const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const ratio = (a: number, b: number) => fixed(a / b, 2);
+const clients = (c: number) => `${c} client${c === 1 ? '' : 's'}`;
 
 /** Ours/etcd per measurement, keyed like "single.16.pointsPerSecond". */
 export function ratios(ours: SystemResults, etcd: SystemResults): Record<string, number> {
@@ -37,7 +38,7 @@ export function table(ours: SystemResults, etcd: SystemResults, batchSize: numbe
     const what = mode === 'single' ? 'single insert / put' : `batch of ${batchSize} / txn of ${batchSize} puts`;
     for (const [i, o] of ours.writes[mode].entries()) {
       const e = etcd.writes[mode][i]!;
-      rows.push([`${what}, ${o.concurrency} clients: points/s`, fixed(o.itemsPerSecond, 0), fixed(e.itemsPerSecond, 0), ratio(o.itemsPerSecond, e.itemsPerSecond)]);
+      rows.push([`${what}, ${clients(o.concurrency)}: points/s`, fixed(o.itemsPerSecond, 0), fixed(e.itemsPerSecond, 0), ratio(o.itemsPerSecond, e.itemsPerSecond)]);
       rows.push(['  p50 commit ms', fixed(o.p50Ms, 2), fixed(e.p50Ms, 2), ratio(o.p50Ms, e.p50Ms)]);
       rows.push(['  p99 commit ms', fixed(o.p99Ms, 2), fixed(e.p99Ms, 2), ratio(o.p99Ms, e.p99Ms)]);
     }
@@ -47,9 +48,9 @@ export function table(ours: SystemResults, etcd: SystemResults, batchSize: numbe
     const ow = ours.reads.weak[i]!;
     const ew = etcd.reads.weak[i]!;
     const c = o.concurrency;
-    rows.push([`linearizable read, ${c} clients: QPS`, fixed(o.itemsPerSecond, 0), fixed(e.itemsPerSecond, 0), ratio(o.itemsPerSecond, e.itemsPerSecond)]);
+    rows.push([`linearizable read, ${clients(c)}: QPS`, fixed(o.itemsPerSecond, 0), fixed(e.itemsPerSecond, 0), ratio(o.itemsPerSecond, e.itemsPerSecond)]);
     rows.push([`  p50 / p99 ms`, `${fixed(o.p50Ms, 2)} / ${fixed(o.p99Ms, 2)}`, `${fixed(e.p50Ms, 2)} / ${fixed(e.p99Ms, 2)}`, '']);
-    rows.push([`weak / serializable read, ${c} clients: QPS`, fixed(ow.itemsPerSecond, 0), fixed(ew.itemsPerSecond, 0), ratio(ow.itemsPerSecond, ew.itemsPerSecond)]);
+    rows.push([`weak / serializable read, ${clients(c)}: QPS`, fixed(ow.itemsPerSecond, 0), fixed(ew.itemsPerSecond, 0), ratio(ow.itemsPerSecond, ew.itemsPerSecond)]);
     rows.push([`  p50 / p99 ms`, `${fixed(ow.p50Ms, 2)} / ${fixed(ow.p99Ms, 2)}`, `${fixed(ew.p50Ms, 2)} / ${fixed(ew.p99Ms, 2)}`, '']);
     rows.push([`  linearizable / weak QPS`, ratio(o.itemsPerSecond, ow.itemsPerSecond), ratio(e.itemsPerSecond, ew.itemsPerSecond), '']);
   }
@@ -62,7 +63,7 @@ export function failures(system: string, results: SystemResults): string[] {
   for (const [kind, byKind] of [['write', results.writes], ['read', results.reads]] as const) {
     for (const [name, loads] of Object.entries(byKind)) {
       for (const r of loads as LoadResult[]) {
-        if (r.errors > 0) lines.push(`${system} ${kind} ${name}, ${r.concurrency} clients: ${r.errors} failed operations (first: ${r.firstError})`);
+        if (r.errors > 0) lines.push(`${system} ${kind} ${name}, ${clients(r.concurrency)}: ${r.errors} failed operations (first: ${r.firstError})`);
       }
     }
   }
