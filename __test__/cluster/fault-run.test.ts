@@ -7,6 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import test from 'ava';
 import { SeededRandom } from '../../cluster/simulation/random.js';
 import { ClusterMethods, FAST_RAFT, TestCluster, waitFor, type TestNode } from './helpers/cluster.js';
@@ -14,7 +15,7 @@ import { check, tally } from './nemesis/checker.js';
 import { History } from './nemesis/history.js';
 import { drawSchedule, runNemesis, type FaultEvent } from './nemesis/nemesis.js';
 import { Network } from './nemesis/network.js';
-import { readReplica } from './nemesis/replicas.js';
+import { readSettledReplicas } from './nemesis/replicas.js';
 import { Channels, COLLECTION, DIMENSION, SCHEMA, runClient } from './nemesis/workload.js';
 
 /** FAULT_NODES=5 runs five voters (partitions then cut off two nodes at times). */
@@ -47,7 +48,14 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   const channels = new Channels();
   t.teardown(() => channels.close());
   const leader = await cluster.waitForLeader();
-  await channels.call(leader.clusterAddr, ClusterMethods.createCollection, { collectionName: COLLECTION, distance: 'l2', vectorDimension: DIMENSION, payloadTableSchema: SCHEMA, indexFilePath: '' });
+  // Retried until it exists: on a busy machine the first attempt may time out after proposing.
+  await waitFor('the collection', async () => {
+    const request = { collectionName: COLLECTION, distance: 'l2', vectorDimension: DIMENSION, payloadTableSchema: SCHEMA, indexFilePath: '' };
+    await channels.call(leader.clusterAddr, ClusterMethods.createCollection, request, 10_000).catch((error: ServiceError) => {
+      if (error.code !== status.ALREADY_EXISTS) throw error;
+    });
+    return true;
+  });
 
   const history = new History();
   const events: FaultEvent[] = [];
@@ -59,17 +67,10 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   const nemesis = runNemesis(schedule, { nodes, network, random: random.fork(), now: () => history.now(), events }).finally(() => (faulting = false));
   await Promise.all([nemesis, ...clientRandoms.map((r, i) => runClient(i, r, workload))]);
 
-  // Every fault is repaired by now; wait until all replicas applied the same committed entries.
+  // Every fault is repaired by now.
   await cluster.waitForLeader(nodes);
-  const digests = await cluster.settled(nodes);
   const ids = history.writes().map((w) => w.id);
-  const replicas = await Promise.all(nodes.map((node, i) => readReplica(node, ids, channels, digests[i])));
-  // Reading took time: nothing may have been applied meanwhile, or the digests would not match the rows read.
-  await waitFor('the replicas to stay settled', async () => {
-    const after = await cluster.settled(nodes);
-    return after.every((d, i) => d.appliedIndex === digests[i].appliedIndex) ? true : undefined;
-  });
-
+  const { digests, replicas } = await readSettledReplicas(cluster, nodes, ids, channels);
   const counts = tally(history);
   const faults = events.reduce<Record<string, number>>((sum, e) => ({ ...sum, [e.kind]: (sum[e.kind] ?? 0) + 1 }), {});
   t.log(

@@ -2,15 +2,30 @@
  * What each replica holds after the run: every id any client tried to write, looked up on
  * that node alone (consistency NONE) in exact `rowid IN (...)` chunks, with its payload.
  */
-import { ClusterMethods, ReadConsistency, type TestNode } from '../helpers/cluster.js';
+import type { StateDigestResponse } from '../../../cluster/server/admin-proto.js';
+import { ClusterMethods, ReadConsistency, type TestCluster, type TestNode } from '../helpers/cluster.js';
 import type { ReplicaState } from './checker.js';
 import { COLLECTION, vectorOf, type Channels } from './workload.js';
 
 const CHUNK = 500;
 const READ_TIMEOUT_MS = 20_000;
+const SETTLE_ATTEMPTS = 3;
 
-/** `digest` must come from the same settled moment for every node (see TestCluster.settled). */
-export async function readReplica(node: TestNode, ids: readonly number[], channels: Channels, digest: { digest: string; appliedIndex: number }): Promise<ReplicaState> {
+/**
+ * Reads every replica once all applied the same committed entries, and again if an entry (an
+ * election's no-op) was applied meanwhile, so the rows read match the digests.
+ */
+export async function readSettledReplicas(cluster: TestCluster, nodes: TestNode[], ids: number[], channels: Channels): Promise<{ digests: StateDigestResponse[]; replicas: ReplicaState[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const digests = await cluster.settled(nodes);
+    const replicas = await Promise.all(nodes.map((node, i) => readReplica(node, ids, channels, digests[i])));
+    const after = await cluster.settled(nodes);
+    if (after.every((d, i) => d.appliedIndex === digests[i].appliedIndex)) return { digests, replicas };
+    if (attempt === SETTLE_ATTEMPTS) throw new Error(`entries kept being applied while the replicas were read (${SETTLE_ATTEMPTS} attempts)`);
+  }
+}
+
+async function readReplica(node: TestNode, ids: readonly number[], channels: Channels, digest: { digest: string; appliedIndex: number }): Promise<ReplicaState> {
   const state: ReplicaState = { node: node.id, ids: new Set(), corrupt: [], digest: digest.digest, appliedIndex: digest.appliedIndex };
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
