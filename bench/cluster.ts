@@ -80,7 +80,13 @@ async function run(): Promise<void> {
   const started = new Date();
   const loadAtStart = loadavg();
   console.error(`starting ${NODES} VectorXLite nodes and ${NODES} etcd members (load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')})`);
-  const [vectorxlite, etcd] = await Promise.all([startVectorXLiteCluster(NODES), startEtcdCluster(NODES)]);
+  // Both starts settle before anything is stopped, so no node is spawned after the cleanup.
+  const [vxlStart, etcdStart] = await Promise.allSettled([startVectorXLiteCluster(NODES), startEtcdCluster(NODES)]);
+  if (vxlStart.status === 'rejected' || etcdStart.status === 'rejected') {
+    throw vxlStart.status === 'rejected' ? vxlStart.reason : (etcdStart as PromiseRejectedResult).reason;
+  }
+  const vectorxlite = vxlStart.value;
+  const etcd = etcdStart.value;
   const ours = vectorXLiteTarget(vectorxlite.addresses);
   const reference = etcdTarget(etcd.leaderEndpoint);
   const results = new Map<Target, SystemResults>([

@@ -19,17 +19,17 @@ export class Child {
 
   constructor(
     readonly name: string,
-    private readonly process: ChildProcess,
+    private readonly child: ChildProcess,
   ) {
     // Output is drained (a full pipe would stall the child) and only the tail kept.
-    for (const stream of [process.stdout, process.stderr]) {
+    for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding('utf8').on('data', (chunk: string) => {
         this.tail.push(...chunk.split('\n').filter((line) => line !== ''));
         this.tail.splice(0, Math.max(0, this.tail.length - TAIL_LINES));
       });
     }
     this.exited = new Promise((resolve) => {
-      process.once('close', () => {
+      child.once('close', () => {
         this.done = true;
         children.delete(this);
         resolve();
@@ -47,7 +47,7 @@ export class Child {
 
   /** Signals this child's pid; a no-op once it has exited. */
   signal(signal: NodeJS.Signals): void {
-    if (this.running) this.process.kill(signal);
+    if (this.running) this.child.kill(signal);
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within the grace period; resolves once it has exited. */
