@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { VectorXLiteError } from '../../src/errors.js';
-import { startObservabilityHttp, type ObservabilityHttpServer } from '../../src/observability/http.js';
+import { startObservabilityHttp } from '../../src/observability/http.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { CallAdapter } from '../../src/server/adapter.js';
 import { BearerTokenAuth } from '../../src/server/auth.js';
@@ -38,7 +38,7 @@ const JOIN_CATCH_UP_MS = 60_000;
 const HAND_OFF_MS = 5_000;
 const FORWARD_TIMEOUT_MS = 30_000;
 
-async function tlsMaterial(config: NodeConfig): Promise<{ cert: Buffer; key: Buffer; ca: Buffer } | undefined> {
+async function tlsMaterial(config: NodeConfig): Promise<TransportTls | undefined> {
   if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
   try {
     const [cert, key] = await Promise.all([readFile(config.tlsCert), readFile(config.tlsKey)]);
@@ -80,31 +80,43 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
   };
   const clusterMetrics = new ClusterMetrics(metrics.registry, view, config.tickMs * config.electionTicks * 2);
   const events = eventLogger(logger.child({ component: 'raft' }), config.id, clusterMetrics);
-  node = await RaftNode.open({
-    id: config.id,
-    raftAddr: config.raftAddr,
-    clusterAddr: config.clusterAddr,
-    dataDir: config.dataDir,
-    bootstrap: config.bootstrap,
-    token: config.authToken,
-    tls: tls as TransportTls | undefined,
-    vectorAddr: config.vectorAddr,
-    vectorToken: config.vectorToken,
-    maxMessageBytes: config.maxMessageBytes,
-    tickMs: config.tickMs,
-    electionTicks: config.electionTicks,
-    heartbeatTicks: config.heartbeatTicks,
-    snapshotThreshold: config.snapshotThreshold,
-    snapshotTrailing: config.snapshotTrailing,
-    logger: logger.child({ component: 'state-machine' }),
-    transportHooks: clusterMetrics.transportHooks(),
-    onEvent: events,
-    onFatal: (error) => {
-      log.fatal({ err: error }, 'the Raft node stopped after a storage or state machine failure; exiting');
-      process.exit(1);
-    },
-  });
+  // Up before the node opens, so /health/live answers while the log is replayed.
+  let ready: () => boolean = () => false;
+  const http =
+    config.metricsPort === 0
+      ? undefined
+      : await startObservabilityHttp({ host: '127.0.0.1', port: config.metricsPort, registry: metrics.registry, isReady: () => ready() });
+  try {
+    node = await RaftNode.open({
+      id: config.id,
+      raftAddr: config.raftAddr,
+      clusterAddr: config.clusterAddr,
+      dataDir: config.dataDir,
+      bootstrap: config.bootstrap,
+      token: config.authToken,
+      tls,
+      vectorAddr: config.vectorAddr,
+      vectorToken: config.vectorToken,
+      maxMessageBytes: config.maxMessageBytes,
+      tickMs: config.tickMs,
+      electionTicks: config.electionTicks,
+      heartbeatTicks: config.heartbeatTicks,
+      snapshotThreshold: config.snapshotThreshold,
+      snapshotTrailing: config.snapshotTrailing,
+      logger: logger.child({ component: 'state-machine' }),
+      transportHooks: clusterMetrics.transportHooks(),
+      onEvent: events,
+      onFatal: (error) => {
+        log.fatal({ err: error }, 'the Raft node stopped after a storage or state machine failure; exiting');
+        process.exit(1);
+      },
+    });
+  } catch (error) {
+    await http?.close();
+    throw error;
+  }
   const raftNode = node;
+  ready = readiness(raftNode);
   const peers = new PeerClients({ authToken: config.authToken, tlsCa: tls?.ca, maxMessageBytes: config.maxMessageBytes });
   const adapter = new CallAdapter({
     logger: logger.child({ component: 'cluster-api' }),
@@ -118,17 +130,13 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
   const health = new HealthService(adapter, { '': ServingStatus.SERVING, [CLUSTER_SERVICE_NAME]: ServingStatus.SERVING, [ADMIN_SERVICE_NAME]: ServingStatus.SERVING });
   health.addTo(server);
 
-  const isReady = readiness(raftNode);
-  let http: ObservabilityHttpServer | undefined;
   try {
     const creds = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
     await bind(server, config.clusterAddr, creds);
-    if (config.metricsPort !== 0) {
-      http = await startObservabilityHttp({ host: '127.0.0.1', port: config.metricsPort, registry: metrics.registry, isReady });
-    }
   } catch (error) {
     server.forceShutdown();
     await raftNode.close();
+    await http?.close();
     throw error;
   }
   log.info(
