@@ -25,6 +25,7 @@ const badOptions: Array<[string, unknown]> = [
   ['defaultEf 0', { defaultEf: 0 }],
   ['defaultEf -1', { defaultEf: -1 }],
   ['defaultEf 2.5', { defaultEf: 2.5 }],
+  ['defaultEf 1e9', { defaultEf: 1e9 }],
   ['onProgress that is not a function', { onProgress: 'log' }],
   ['options that are not an object', 42],
 ];
