@@ -54,7 +54,6 @@ async function roundTrip(t: ExecutionContext, source: OpenedDb, target: OpenedDb
   t.deepEqual(await searchResults(target.db), expected, 'searches return exactly what the source returned');
   t.deepEqual((await captureState(target.db, ':memory:')).points, sourceState.points);
   t.deepEqual(await target.db.listCollections(), sourceState.collections, 'the import replaced the old collections');
-  return { snapshot, metadata };
 }
 
 test('a file snapshot round-trips into another file database', async (t) => {
