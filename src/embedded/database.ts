@@ -172,6 +172,19 @@ export class VectorXLite {
   }
 
   /**
+   * A SHA-256 (lowercase hex) over everything the database holds: each collection's
+   * settings (name, dimension, distance, M, efConstruction, the maxElements it was created
+   * with, payload schema), then every point in id order with its vector and its payload row,
+   * values type-tagged (INTEGER 1 and REAL 1.0 differ). Index state and capacity are left
+   * out, so two databases that applied the same writes have the same digest, whenever their
+   * indexes grew or were rebuilt. Reads every point: O(size of the database).
+   */
+  async digest(): Promise<string> {
+    const handle = this.#open();
+    return this.#enqueue(() => this.#addon.digest(handle));
+  }
+
+  /**
    * Persists the index and releases the database once the operations called before it are
    * done. Idempotent: later calls return the first call's outcome; every other method
    * called after it rejects with CLOSED.

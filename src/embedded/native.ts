@@ -134,6 +134,7 @@ export interface NativeAddon {
   deleteCollection(handle: NativeHandle, name: string): Promise<void>;
   exportSnapshot(handle: NativeHandle, path: string): Promise<SnapshotMetadata>;
   importSnapshot(handle: NativeHandle, path: string): Promise<ImportResult>;
+  digest(handle: NativeHandle): Promise<string>;
   close(handle: NativeHandle): Promise<void>;
 }
 

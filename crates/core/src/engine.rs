@@ -708,18 +708,21 @@ mod tests {
 
     use super::*;
 
+    fn vectorlite() -> PathBuf {
+        std::env::var("VECTORLITE_PATH").map(PathBuf::from).unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../node_modules/@1yefuwang1/vectorlite-linux-x64/src/vectorlite.so")
+        })
+    }
+
     /// Index without a file (":memory:"): a reparse on the engine's own connection empties
     /// it, which only code inside the crate can cause; the next call must rebuild it.
     #[test]
     fn emptied_index_is_rebuilt_before_answering() {
         let events: Arc<Mutex<Vec<IndexProgress>>> = Arc::default();
         let sink = Arc::clone(&events);
-        let lib = std::env::var("VECTORLITE_PATH").map(PathBuf::from).unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../node_modules/@1yefuwang1/vectorlite-linux-x64/src/vectorlite.so")
-        });
         let progress: Progress = Some(Arc::new(move |p| sink.lock().unwrap().push(p)));
-        let db = Engine::open(":memory:", OpenOptions { vectorlite_path: lib, default_ef: None, progress }).unwrap();
+        let db = Engine::open(":memory:", OpenOptions { vectorlite_path: vectorlite(), default_ef: None, progress }).unwrap();
         let config = CollectionConfig {
             name: "c".into(),
             dimension: 2,
@@ -744,5 +747,49 @@ mod tests {
             let reasons: Vec<RebuildReason> = events.lock().unwrap().iter().map(|e| e.reason).collect();
             assert!(reasons.contains(&RebuildReason::Reparse), "after {op}: {reasons:?}");
         }
+    }
+
+    /// A full database (here: `max_page_count` on the engine's connection, which makes
+    /// SQLite answer SQLITE_FULL) is RESOURCE_EXHAUSTED, not the user's SQL_ERROR, whether
+    /// the user's payload INSERT or the engine's own write hits it; nothing is stored.
+    #[test]
+    fn a_full_database_is_resource_exhausted_not_sql_error() {
+        let dir = std::env::temp_dir().join(format!("vxl-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("full.db");
+        let db = Engine::open(path.to_str().unwrap(), OpenOptions { vectorlite_path: vectorlite(), default_ef: None, progress: None }).unwrap();
+        let config = CollectionConfig {
+            name: "t".into(),
+            dimension: 64,
+            distance: Distance::L2,
+            payload_schema: Some("CREATE TABLE t (rowid INTEGER PRIMARY KEY, body BLOB)".into()),
+            max_elements: None,
+            m: None,
+            ef_construction: None,
+        };
+        db.create_collection(&config).unwrap();
+        db.insert("t", &NewPoint { id: 1, vector: vec![1.0; 64], payload_insert_query: None }).unwrap();
+        let before = db.digest().unwrap();
+        let limit = |extra: i64| {
+            let guard = db.state.lock();
+            let conn = &guard.as_ref().unwrap().conn;
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+            conn.query_row(&format!("PRAGMA max_page_count = {}", pages + extra), [], |_| Ok(())).unwrap();
+        };
+        limit(2);
+        let big = NewPoint { id: 2, vector: vec![2.0; 64], payload_insert_query: Some("INSERT INTO t(body) VALUES (zeroblob(1000000))".into()) };
+        let err = db.insert("t", &big).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ResourceExhausted, "{err}");
+        assert!(err.message.contains("full"), "{err}");
+        let many: Vec<NewPoint> = (10..2_000).map(|id| NewPoint { id, vector: vec![id as f32; 64], payload_insert_query: None }).collect();
+        let err = db.insert_batch("t", &many).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ResourceExhausted, "{err}");
+        assert_eq!(db.digest().unwrap(), before);
+        limit(100_000);
+        db.insert("t", &big).unwrap();
+        db.insert_batch("t", &many).unwrap();
+        assert_eq!(db.collection_info("t").unwrap().count, 2 + many.len() as u64);
+        db.close().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

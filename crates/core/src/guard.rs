@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{ffi, Connection};
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{environment_code, Error, ErrorCode, Result};
 use crate::names::is_internal_table;
 
 /// Authorizer code of a recursive CTE (SQLite 3.8.3), absent from the bindings
@@ -147,8 +147,7 @@ pub fn inspect(conn: &Connection, sql: &str, what: &str) -> Result<Shape> {
     // prepared here is finalized before returning.
     unsafe {
         let db = conn.handle();
-        let (stmt, tail) = prepare_raw(db, c_sql.as_ptr())
-            .map_err(|msg| sql_error(what, &msg))?;
+        let (stmt, tail) = prepare_raw(db, c_sql.as_ptr()).map_err(|e| user_sql_error(what, e))?;
         if stmt.is_null() {
             return Err(Error::invalid(format!("{what} is empty")));
         }
@@ -180,21 +179,26 @@ pub fn sql_error(what: &str, detail: &str) -> Error {
     Error::new(ErrorCode::SqlError, format!("{what} failed: {detail}"))
 }
 
-/// Maps an error from running user SQL: SQLite's own complaint is the user's to fix.
+/// Maps an error from running user SQL: SQLite's complaint about the statement is the
+/// user's to fix (SQL_ERROR); a failure of the environment keeps its own code.
 pub fn user_sql_error(what: &str, e: rusqlite::Error) -> Error {
-    sql_error(what, &e.to_string())
+    match environment_code(&e) {
+        Some(code) => Error::new(code, format!("{what} failed: {e}")),
+        None => sql_error(what, &e.to_string()),
+    }
 }
 
 unsafe fn prepare_raw(
     db: *mut ffi::sqlite3,
     sql: *const c_char,
-) -> std::result::Result<(*mut ffi::sqlite3_stmt, *const c_char), String> {
+) -> std::result::Result<(*mut ffi::sqlite3_stmt, *const c_char), rusqlite::Error> {
     let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
     let mut tail: *const c_char = std::ptr::null();
     let rc = ffi::sqlite3_prepare_v2(db, sql, -1, &mut stmt, &mut tail);
     if rc != ffi::SQLITE_OK {
         let msg = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy().into_owned();
-        return Err(msg);
+        let code = ffi::sqlite3_extended_errcode(db);
+        return Err(rusqlite::Error::SqliteFailure(ffi::Error::new(code), Some(msg)));
     }
     Ok((stmt, tail))
 }

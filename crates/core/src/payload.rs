@@ -4,7 +4,7 @@
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row};
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{environment_code, Error, ErrorCode, Result};
 use crate::guard::{self, Policy};
 use crate::catalog::Collection;
 use crate::names::quote;
@@ -65,6 +65,7 @@ pub fn insert(conn: &Connection, table: &str, id: i64, query: Option<&str>) -> R
         match moved {
             Ok(1) => {}
             Ok(_) => return Err(Error::internal(format!("payload row {new_rowid} vanished before it could move to id {id}"))),
+            Err(e) if environment_code(&e).is_some() => return Err(e.into()),
             Err(e) => {
                 return Err(Error::new(
                     ErrorCode::AlreadyExists,
@@ -148,15 +149,22 @@ pub fn create_table(conn: &Connection, c: &Collection) -> Result<()> {
 }
 
 /// True when the table has a column that is an alias of its rowid, which VACUUM never
-/// renumbers. SQLite itself decides: reading an alias compiles to the `Rowid` opcode
-/// (`INTEGER PRIMARY KEY DESC`, for instance, looks like one but is not).
+/// renumbers. SQLite's own catalog decides: exactly one primary-key column, declared
+/// INTEGER, and no index behind the primary key (`index_list` origin `pk`), which SQLite
+/// creates for every primary key that is not an alias (`INTEGER PRIMARY KEY DESC`, `INT
+/// PRIMARY KEY`). The caller has already refused WITHOUT ROWID tables. The query planner
+/// is not asked: with a UNIQUE column beside the key it answers from that index.
 fn has_rowid_alias(conn: &Connection, table: &str) -> Result<bool> {
-    let mut info = conn.prepare(&format!("SELECT name FROM pragma_table_info({}) WHERE pk > 0", sql_string(table)))?;
+    let name = sql_string(table);
+    let mut info = conn.prepare(&format!("SELECT type FROM pragma_table_xinfo({name}, 'main') WHERE pk > 0"))?;
     let pk: Vec<String> = info.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let [column] = pk.as_slice() else { return Ok(false) };
-    let mut explain = conn.prepare(&format!("EXPLAIN SELECT {} FROM main.{}", quote(column), quote(table)))?;
-    let opcodes: Vec<String> = explain.query_map([], |r| r.get(1))?.collect::<rusqlite::Result<_>>()?;
-    Ok(opcodes.iter().any(|o| o == "Rowid") && !opcodes.iter().any(|o| o == "Column"))
+    let [declared] = pk.as_slice() else { return Ok(false) };
+    if !declared.eq_ignore_ascii_case("INTEGER") {
+        return Ok(false);
+    }
+    let pk_indexes: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM pragma_index_list({name}, 'main') WHERE origin = 'pk'"), [], |r| r.get(0))?;
+    Ok(pk_indexes == 0)
 }
 
 fn sql_string(s: &str) -> String {

@@ -34,6 +34,7 @@ pub const EXPORTS: &[(&str, ExportFn)] = &[
     ("deleteCollection", delete_collection),
     ("exportSnapshot", export_snapshot),
     ("importSnapshot", import_snapshot),
+    ("digest", digest),
     ("close", close),
 ];
 
@@ -177,6 +178,12 @@ fn import_snapshot(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
     spawn(env, "vectorxlite:importSnapshot", move || Ok(engine.import_snapshot(&path)?), |env, summary| {
         convert::import_summary(env, &summary)
     })
+}
+
+/// digest(handle) → Promise<string>: SHA-256 (hex) of every collection's config and points.
+fn digest(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
+    let engine = engine(env, args)?;
+    spawn(env, "vectorxlite:digest", move || Ok(engine.digest()?), |env, hex| env.create_string(&hex))
 }
 
 fn close(env: Env, args: &[JsValue]) -> JsResult<JsValue> {

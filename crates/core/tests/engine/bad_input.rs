@@ -172,3 +172,52 @@ fn batch_is_all_or_nothing() {
     assert_eq!(db.collection_info("t").unwrap().count, 3);
     assert_eq!(db.search(&query("t", vec![1.1, 1.0], 1)).unwrap()[0].id, 11);
 }
+
+/// A UNIQUE column beside the key used to hide the rowid alias from the check (SQLite
+/// answered its probe from the covering autoindex); the key decides, not the other columns.
+#[test]
+fn rowid_alias_is_found_beside_unique_columns() {
+    let db = memory();
+    let accepted = [
+        "CREATE TABLE a (rowid INTEGER PRIMARY KEY, label TEXT, tag TEXT UNIQUE)",
+        "CREATE TABLE a (tag TEXT UNIQUE, k integer PRIMARY KEY, label TEXT, UNIQUE(label, tag))",
+        "CREATE TABLE a (k INTEGER, tag TEXT UNIQUE, PRIMARY KEY(k DESC))",
+    ];
+    for schema in accepted {
+        db.create_collection(&with_schema("a", 2, schema)).unwrap_or_else(|e| panic!("{schema}: {e}"));
+        db.insert("a", &point(7, vec![1.0, 0.0], Some("INSERT INTO a(tag) VALUES ('x')"))).unwrap();
+        let hit = &db.search(&SearchQuery { payload_search_query: Some("SELECT tag FROM a".into()), ..query("a", vec![1.0, 0.0], 1) }).unwrap()[0];
+        assert_eq!((hit.id, &hit.payload[0].1), (7, &Value::Text("x".into())), "{schema}");
+        db.delete_collection("a").unwrap();
+    }
+    let refused = [
+        "CREATE TABLE a (k INTEGER PRIMARY KEY DESC, tag TEXT UNIQUE)",
+        "CREATE TABLE a (k INT PRIMARY KEY, tag TEXT UNIQUE)",
+        "CREATE TABLE a (k TEXT PRIMARY KEY, tag TEXT UNIQUE)",
+        "CREATE TABLE a (k INTEGER, j INTEGER, tag TEXT UNIQUE, PRIMARY KEY(k, j))",
+        "CREATE TABLE a (label TEXT, tag TEXT UNIQUE)",
+        "CREATE TABLE a (k INTEGER PRIMARY KEY, tag TEXT UNIQUE) WITHOUT ROWID",
+    ];
+    for schema in refused {
+        assert_eq!(code(db.create_collection(&with_schema("a", 2, schema))), ErrorCode::InvalidArgument, "{schema}");
+        assert!(!db.collection_exists("a").unwrap());
+    }
+}
+
+/// Another connection holding the write lock makes the engine's write wait out its busy
+/// timeout and fail: IO_ERROR (try again), not INTERNAL or SQL_ERROR, and nothing changes.
+#[test]
+fn a_database_locked_by_another_connection_is_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let db = Engine::open(&path, options()).unwrap();
+    db.create_collection(&with_schema("t", 2, "CREATE TABLE t (rowid INTEGER PRIMARY KEY, name TEXT)")).unwrap();
+    let before = db.digest().unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = db.insert("t", &point(1, vec![1.0, 0.0], Some("INSERT INTO t(name) VALUES ('x')"))).unwrap_err();
+    assert_eq!(err.code, ErrorCode::IoError, "{err}");
+    other.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(db.digest().unwrap(), before);
+    db.insert("t", &point(1, vec![1.0, 0.0], Some("INSERT INTO t(name) VALUES ('x')"))).unwrap();
+}
