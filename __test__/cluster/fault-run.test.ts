@@ -15,6 +15,7 @@ import { check, tally } from './nemesis/checker.js';
 import { History } from './nemesis/history.js';
 import { drawSchedule, runNemesis, type FaultEvent } from './nemesis/nemesis.js';
 import { Network } from './nemesis/network.js';
+import { SnapshotCounter } from './nemesis/node-logs.js';
 import { readSettledReplicas } from './nemesis/replicas.js';
 import { Channels, COLLECTION, DIMENSION, SCHEMA, runClient } from './nemesis/workload.js';
 
@@ -23,6 +24,12 @@ const NODES = Number(process.env.FAULT_NODES ?? 3);
 const CLIENTS = 4;
 /** Faults (gaps and holds, plus restarts) fill this much time; clients run until the last is repaired. FAULT_DURATION_MS changes it. */
 const FAULT_MS = Number(process.env.FAULT_DURATION_MS ?? 40_000);
+/**
+ * Snapshots every 100 applied entries, keeping 20 behind: a run applies hundreds, so nodes
+ * compact their logs and lagging or restarted ones catch up through InstallSnapshot while
+ * faults go on.
+ */
+const NODE_ARGS = [...FAST_RAFT, '--snapshot-threshold', '100', '--snapshot-trailing', '20'];
 /** Shown in full on failure; beyond this only the count, so the seed stays readable. */
 const SHOWN_VIOLATIONS = 40;
 
@@ -41,8 +48,8 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   const nodes: TestNode[] = [];
   for (let i = 1; i <= NODES; i++) nodes.push(await cluster.addNode(`n${i}`));
   const network = await Network.create(t, nodes);
-  network.start(nodes[0], { bootstrap: true, args: FAST_RAFT });
-  for (const node of nodes.slice(1)) network.start(node, { join: nodes[0].clusterAddr, args: FAST_RAFT });
+  network.start(nodes[0], { bootstrap: true, args: NODE_ARGS });
+  for (const node of nodes.slice(1)) network.start(node, { join: nodes[0].clusterAddr, args: NODE_ARGS });
   await cluster.waitForVoters(NODES);
 
   const channels = new Channels();
@@ -64,18 +71,22 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   let faulting = true;
   const workload = { nodes, history, channels, running: () => faulting, nextId: () => ++lastId };
   const clientRandoms = Array.from({ length: CLIENTS }, () => random.fork());
-  const nemesis = runNemesis(schedule, { nodes, network, random: random.fork(), now: () => history.now(), events }).finally(() => (faulting = false));
+  const snapshots = new SnapshotCounter();
+  const onKilled = (node: TestNode) => snapshots.add(node);
+  const nemesis = runNemesis(schedule, { nodes, network, random: random.fork(), now: () => history.now(), events, onKilled }).finally(() => (faulting = false));
   await Promise.all([nemesis, ...clientRandoms.map((r, i) => runClient(i, r, workload))]);
 
   // Every fault is repaired by now.
   await cluster.waitForLeader(nodes);
   const ids = history.writes().map((w) => w.id);
   const { digests, replicas } = await readSettledReplicas(cluster, nodes, ids, channels);
+  for (const node of nodes) snapshots.add(node);
   const counts = tally(history);
   const faults = events.reduce<Record<string, number>>((sum, e) => ({ ...sum, [e.kind]: (sum[e.kind] ?? 0) + 1 }), {});
   t.log(
     `ops ${counts.ops}: writes ${counts.writes}, reads ${counts.reads} (${counts.readsOk} ok); outcomes ok ${counts.ok}, failed ${counts.failed}, unknown ${counts.unknown}; ` +
-      `faults ${events.length} ${JSON.stringify(faults)}; connections refused by partitions ${network.refused}; final applied index ${digests[0].appliedIndex}`,
+      `faults ${events.length} ${JSON.stringify(faults)}; connections refused by partitions ${network.refused}; ` +
+      `snapshots taken ${snapshots.taken}, installed from the leader ${snapshots.installed}; final applied index ${digests[0].appliedIndex}`,
   );
   t.log(`digests ${digests.map((d) => `${d.nodeId} ${d.digest.slice(0, 12)}@${d.appliedIndex}`).join(', ')}; errors ${JSON.stringify(counts.errors)}`);
   t.log(`faults: ${events.map((e) => `${(e.at / 1000).toFixed(1)}s ${e.kind} ${e.nodes.join('+')} ${e.holdMs}ms`).join('; ')}`);

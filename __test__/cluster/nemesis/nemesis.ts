@@ -80,6 +80,8 @@ export interface NemesisOptions {
   random: SeededRandom;
   now: () => number;
   events: FaultEvent[];
+  /** Called with each killed node before its restart replaces the process (and its logs). */
+  onKilled: (node: TestNode) => void;
 }
 
 /** Plays `faults` in order; every fault is repaired before the next starts and before this resolves. */
@@ -89,22 +91,19 @@ export async function runNemesis(faults: readonly Fault[], o: NemesisOptions): P
     const first = fault.target === 'leader' ? ((await currentLeader(o.nodes)) ?? o.nodes[0]) : o.nodes[fault.target];
     const victims = fault.kind === 'partition' ? withOthers(first, fault.sideSize, o) : fault.kind === 'kill-all' ? [...o.nodes] : [first];
     o.events.push({ at: Math.round(o.now()), kind: fault.kind, nodes: victims.map((n) => n.id), holdMs: fault.holdMs });
-    await inject(fault.kind, victims, fault.holdMs, o.network);
+    await inject(fault.kind, victims, fault.holdMs, o);
   }
 }
 
-async function inject(kind: FaultKind, victims: TestNode[], holdMs: number, network: Network): Promise<void> {
+async function inject(kind: FaultKind, victims: TestNode[], holdMs: number, o: NemesisOptions): Promise<void> {
+  const network = o.network;
   switch (kind) {
     case 'kill':
-      await victims[0].kill();
-      await sleep(holdMs);
-      // No options: the same command line as before (its --bootstrap or --join included).
-      network.start(victims[0]);
-      await answering(victims);
-      return;
     case 'kill-all':
       await Promise.all(victims.map((n) => n.kill()));
+      victims.forEach(o.onKilled);
       await sleep(holdMs);
+      // No options: the same command line as before (its --bootstrap or --join included).
       for (const n of victims) network.start(n);
       await answering(victims);
       return;
