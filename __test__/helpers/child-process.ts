@@ -79,6 +79,11 @@ export class NodeChild {
     });
   }
 
+  /** Writes a line to the child's stdin. */
+  writeLine(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
   /** Sends `signal` to this child only (by its pid) and waits until it has exited. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitStatus> {
     // ChildProcess.kill signals exactly this pid and is a no-op once the child has exited.
@@ -107,7 +112,7 @@ export function spawnNodeScript(t: ExecutionContext, script: string, args: strin
     spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: repoRoot,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     }),
   );
   t.teardown(async () => {
