@@ -25,6 +25,7 @@ const calls: Array<[string, (db: VectorXLite, dir: string) => Promise<unknown>]>
   ['deleteCollection', (db) => db.deleteCollection('items')],
   ['exportSnapshot', (db, dir) => db.exportSnapshot(join(dir, 'after-close.snapshot'))],
   ['importSnapshot', (db, dir) => db.importSnapshot(join(dir, 'before-close.snapshot'))],
+  ['digest', (db) => db.digest()],
 ];
 
 for (const [method, call] of calls) {
