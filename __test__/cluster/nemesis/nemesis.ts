@@ -8,13 +8,13 @@ import type { SeededRandom } from '../../../cluster/simulation/random.js';
 import { sleep, WAIT_LIMIT_MS, waitFor, type TestNode } from '../helpers/cluster.js';
 import type { Network } from './network.js';
 
-export type FaultKind = 'kill' | 'pause' | 'partition' | 'kill-all';
+export type FaultKind = 'kill' | 'pause' | 'partition' | 'deaf' | 'kill-all';
 
 export interface Fault {
   kind: FaultKind;
   /** Start with the leader, or with nodes[index]. */
   target: 'leader' | number;
-  /** Partitions: how many nodes are cut off together (a minority). */
+  /** Partitions (and deaf ones): how many nodes are cut off together (a minority). */
   sideSize: number;
   gapMs: number;
   holdMs: number;
@@ -44,6 +44,8 @@ const WEIGHTS: ReadonlyArray<[FaultKind, number]> = [
   ['kill', 3],
   ['pause', 3],
   ['partition', 3],
+  // A one-way cut: the side's Raft messages still arrive (vote requests, heartbeats), none reach it.
+  ['deaf', 2],
   ['kill-all', 1],
 ];
 
@@ -89,7 +91,7 @@ export async function runNemesis(faults: readonly Fault[], o: NemesisOptions): P
   for (const fault of faults) {
     await sleep(fault.gapMs);
     const first = fault.target === 'leader' ? ((await currentLeader(o.nodes)) ?? o.nodes[0]) : o.nodes[fault.target];
-    const victims = fault.kind === 'partition' ? withOthers(first, fault.sideSize, o) : fault.kind === 'kill-all' ? [...o.nodes] : [first];
+    const victims = fault.kind === 'partition' || fault.kind === 'deaf' ? withOthers(first, fault.sideSize, o) : fault.kind === 'kill-all' ? [...o.nodes] : [first];
     o.events.push({ at: Math.round(o.now()), kind: fault.kind, nodes: victims.map((n) => n.id), holdMs: fault.holdMs });
     await inject(fault.kind, victims, fault.holdMs, o);
   }
@@ -113,7 +115,8 @@ async function inject(kind: FaultKind, victims: TestNode[], holdMs: number, o: N
       victims[0].resume();
       return;
     case 'partition':
-      network.partition(victims);
+    case 'deaf':
+      network.partition(victims, kind === 'deaf');
       await sleep(holdMs);
       network.heal();
       return;

@@ -9,7 +9,7 @@ import type { TestNode } from '../helpers/cluster.js';
 
 export class Network {
   private readonly proxies = new Map<string, ConnectProxy>();
-  /** "a|b" for each ordered pair that may not talk; always stored in both orders. */
+  /** "a|b" when a's connections to b are cut (a may still hear from b unless "b|a" is cut too). */
   private readonly cut = new Set<string>();
 
   private constructor(private readonly nodes: readonly TestNode[]) {}
@@ -44,11 +44,18 @@ export class Network {
     }
   }
 
-  /** Cuts every link between a node in `side` and a node outside it (both directions). */
-  partition(side: readonly TestNode[]): void {
+  /**
+   * Cuts every link between a node in `side` and a node outside it: both directions, or with
+   * `deafOnly` only connections towards `side`: its own calls still go out and are answered,
+   * but no Raft message reaches it (replies to Raft messages are messages of their own).
+   */
+  partition(side: readonly TestNode[], deafOnly = false): void {
     const inside = new Set(side.map((n) => n.id));
     for (const a of this.nodes) {
-      for (const b of this.nodes) if (inside.has(a.id) !== inside.has(b.id)) this.cut.add(`${a.id}|${b.id}`);
+      for (const b of this.nodes) {
+        if (inside.has(a.id) === inside.has(b.id)) continue;
+        if (!deafOnly || inside.has(b.id)) this.cut.add(`${a.id}|${b.id}`);
+      }
     }
     for (const proxy of this.proxies.values()) proxy.enforce();
   }
