@@ -13,6 +13,7 @@ import type {
   Distance,
   ImportResult,
   IndexProgress,
+  Payload,
   Point,
   SearchResult,
   SnapshotMetadata,
@@ -116,6 +117,16 @@ export interface NativeSearchQuery {
 }
 
 /**
+ * Search results as `searchPacked` returns them (crates/node/src/convert.rs `packed_search_hits`):
+ * `hits` holds id, distance pairs, nearest first; `payloads`, one per hit, is present only
+ * when a hit has payload columns.
+ */
+export interface NativeSearchHits {
+  hits: Float64Array;
+  payloads?: Payload[];
+}
+
+/**
  * The functions crates/node/src/database.rs exports. Each returns a Promise settled from
  * the libuv thread pool; arguments are already validated and converted (vectors are
  * Float32Array). Rejections are Errors with a `code` from src/errors.ts.
@@ -129,6 +140,7 @@ export interface NativeAddon {
   insert(handle: NativeHandle, options: NativePoint & { collection: string }): Promise<void>;
   insertBatch(handle: NativeHandle, collection: string, points: NativePoint[]): Promise<void>;
   search(handle: NativeHandle, query: NativeSearchQuery): Promise<SearchResult[]>;
+  searchPacked(handle: NativeHandle, query: NativeSearchQuery): Promise<NativeSearchHits>;
   get(handle: NativeHandle, collection: string, id: number): Promise<Point | null>;
   delete(handle: NativeHandle, collection: string, id: number): Promise<boolean>;
   deleteCollection(handle: NativeHandle, name: string): Promise<void>;

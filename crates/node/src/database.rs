@@ -29,6 +29,7 @@ pub const EXPORTS: &[(&str, ExportFn)] = &[
     ("insert", insert),
     ("insertBatch", insert_batch),
     ("search", search),
+    ("searchPacked", search_packed),
     ("get", get),
     ("delete", delete),
     ("deleteCollection", delete_collection),
@@ -138,6 +139,14 @@ fn search(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
     let engine = engine(env, args)?;
     let query = convert::search_query(env, arg(args, 1, "search options")?)?;
     spawn(env, "vectorxlite:search", move || Ok(engine.search(&query)?), |env, hits| convert::search_hits(env, &hits))
+}
+
+/// searchPacked(handle, query) → Promise<{ hits: Float64Array, payloads? }>: the same search
+/// with its results packed (convert::packed_search_hits); what VectorXLite.search calls.
+fn search_packed(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
+    let engine = engine(env, args)?;
+    let query = convert::search_query(env, arg(args, 1, "search options")?)?;
+    spawn(env, "vectorxlite:search", move || Ok(engine.search(&query)?), |env, hits| convert::packed_search_hits(env, &hits))
 }
 
 /// get(handle, collection, id) → Promise<point | null>

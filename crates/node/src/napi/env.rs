@@ -88,17 +88,25 @@ impl Env {
 
     /// A Float32Array over a fresh ArrayBuffer, filled with one memcpy.
     pub fn create_float32_array(self, values: &[f32]) -> JsResult<sys::napi_value> {
+        self.create_typed_array(values, sys::napi_float32_array)
+    }
+
+    /// A Float64Array over a fresh ArrayBuffer, filled with one memcpy.
+    pub fn create_float64_array(self, values: &[f64]) -> JsResult<sys::napi_value> {
+        self.create_typed_array(values, sys::napi_float64_array)
+    }
+
+    /// `kind` must be the typed array type whose element is `T`.
+    fn create_typed_array<T: Copy>(self, values: &[T], kind: sys::napi_typedarray_type) -> JsResult<sys::napi_value> {
         let byte_len = std::mem::size_of_val(values);
         let mut data: *mut std::os::raw::c_void = ptr::null_mut();
         let mut buffer = ptr::null_mut();
         self.ok(unsafe { sys::napi_create_arraybuffer(self.0, byte_len, &mut data, &mut buffer) })?;
         if byte_len > 0 {
-            unsafe { ptr::copy_nonoverlapping(values.as_ptr(), data.cast::<f32>(), values.len()) };
+            unsafe { ptr::copy_nonoverlapping(values.as_ptr(), data.cast::<T>(), values.len()) };
         }
         let mut array = ptr::null_mut();
-        self.ok(unsafe {
-            sys::napi_create_typedarray(self.0, sys::napi_float32_array, values.len(), buffer, 0, &mut array)
-        })?;
+        self.ok(unsafe { sys::napi_create_typedarray(self.0, kind, values.len(), buffer, 0, &mut array) })?;
         Ok(array)
     }
 
