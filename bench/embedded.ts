@@ -6,7 +6,7 @@
  *
  * npm run bench                      full run: 100,000 × 128-dim, writes bench/results/embedded.json
  * BENCH_N=5000 npm run bench         quick check; writes to the OS temp dir unless BENCH_OUT is set
- * Other knobs: BENCH_QUERIES, BENCH_EF (comma-separated), BENCH_BATCH, BENCH_BLOCK, BENCH_OUT.
+ * Other knobs: BENCH_QUERIES, BENCH_EF (comma-separated), BENCH_BATCH, BENCH_BLOCK, BENCH_PASSES, BENCH_OUT.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ const n = Number(process.env.BENCH_N ?? FULL_N);
 const queryCount = Number(process.env.BENCH_QUERIES ?? 200);
 const batchSize = Number(process.env.BENCH_BATCH ?? 1_000);
 const queryBlock = Number(process.env.BENCH_BLOCK ?? 20);
+const searchPasses = Number(process.env.BENCH_PASSES ?? 3);
 const efValues = (process.env.BENCH_EF ?? '64,256,1536').split(',').map(Number);
 const topK = 10;
 const seeds = { data: 1, queries: 2 };
@@ -47,17 +48,24 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
+/** Which engine goes first in this round: alternating, so a drift in machine load favours neither. */
+function turnOrder(round: number, count: number): number[] {
+  const order = Array.from({ length: count }, (_, e) => e);
+  return round % 2 === 0 ? order : order.reverse();
+}
+
 /**
- * Measures both engines interleaved, insert batch by insert batch and in blocks of queries, so
- * load from other processes on a shared machine falls on both alike and the ratios stay
- * meaningful. Blocks rather than single queries: alternating every query makes each async
- * call start on a cold, just-woken worker thread, which measures the scheduler, not the engine.
+ * Measures both engines interleaved, insert batch by insert batch and in blocks of queries
+ * (several passes), the engine going first alternating, so load from other processes on a
+ * shared machine falls on both alike and the ratios stay meaningful. Blocks rather than single
+ * queries: alternating every query makes each async call start on a cold, just-woken worker
+ * thread, which measures the scheduler, not the engine.
  */
 async function measure(engines: BenchEngine[], vectors: Float32Array[], queries: Float32Array[], truth: number[][]): Promise<EngineResult[]> {
   const insertSeconds = engines.map(() => 0);
   for (let start = 0; start < vectors.length; start += batchSize) {
     const batch = vectors.slice(start, start + batchSize);
-    for (const [e, engine] of engines.entries()) insertSeconds[e]! += await timed(() => engine.insertBatch(batch, start));
+    for (const e of turnOrder(start / batchSize, engines.length)) insertSeconds[e]! += await timed(() => engines[e]!.insertBatch(batch, start));
   }
   for (const [e, engine] of engines.entries()) console.error(`${engine.name}: inserted ${vectors.length} in ${insertSeconds[e]!.toFixed(1)} s`);
 
@@ -67,16 +75,21 @@ async function measure(engines: BenchEngine[], vectors: Float32Array[], queries:
     for (const engine of engines) for (const query of queries.slice(0, 10)) await engine.search(query, topK, ef);
     const seconds = engines.map(() => 0);
     const found: number[][][] = engines.map(() => []);
-    for (let start = 0; start < queries.length; start += queryBlock) {
-      const block = queries.slice(start, start + queryBlock);
-      for (const [e, engine] of engines.entries()) {
-        seconds[e]! += await timed(async () => {
-          for (const query of block) found[e]!.push(await engine.search(query, topK, ef));
-        });
+    for (let pass = 0; pass < searchPasses; pass++) {
+      for (let start = 0, block = 0; start < queries.length; start += queryBlock, block++) {
+        const slice = queries.slice(start, start + queryBlock);
+        for (const e of turnOrder(block + pass, engines.length)) {
+          seconds[e]! += await timed(async () => {
+            for (const query of slice) {
+              const ids = await engines[e]!.search(query, topK, ef);
+              if (pass === 0) found[e]!.push(ids);
+            }
+          });
+        }
       }
     }
     for (const [e, engine] of engines.entries()) {
-      searches[e]![ef] = { qps: queries.length / seconds[e]!, recall: meanRecall(found[e]!, truth) };
+      searches[e]![ef] = { qps: (searchPasses * queries.length) / seconds[e]!, recall: meanRecall(found[e]!, truth) };
       console.error(`${engine.name}: ef=${ef} qps=${searches[e]![ef]!.qps.toFixed(1)} recall=${searches[e]![ef]!.recall.toFixed(3)}`);
     }
   }
@@ -116,8 +129,8 @@ const report = {
   benchmark: 'embedded',
   date: new Date().toISOString(),
   machine: machineInfo(),
-  parameters: { n, ...params, distance: 'cosine', topK, queries: queryCount, batchSize, queryBlock, efValues, seeds, storage: 'file database in a temp dir' },
-  method: 'both engines open at once; inserts interleaved batch by batch, searches in alternating blocks of queryBlock queries',
+  parameters: { n, ...params, distance: 'cosine', topK, queries: queryCount, batchSize, queryBlock, searchPasses, efValues, seeds, storage: 'file database in a temp dir' },
+  method: 'both engines open at once; inserts interleaved batch by batch; searches in blocks of queryBlock queries, the engine going first alternating, searchPasses passes over the queries (recall from the first)',
   baseline: 'vectorlite virtual table through better-sqlite3 (no payload table, no durable vector copy)',
   results: {
     insert: {
