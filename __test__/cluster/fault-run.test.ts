@@ -81,14 +81,15 @@ test(`fault run: acknowledged writes survive kills, pauses and partitions; linea
   const ids = history.writes().map((w) => w.id);
   const { digests, replicas } = await readSettledReplicas(cluster, nodes, ids, channels);
   for (const node of nodes) snapshots.add(node);
-  const counts = tally(history);
+  const counts = tally(history, replicas[0]);
   const faults = events.reduce<Record<string, number>>((sum, e) => ({ ...sum, [e.kind]: (sum[e.kind] ?? 0) + 1 }), {});
   t.log(
     `ops ${counts.ops}: writes ${counts.writes}, reads ${counts.reads} (${counts.readsOk} ok); outcomes ok ${counts.ok}, failed ${counts.failed}, unknown ${counts.unknown}; ` +
       `faults ${events.length} ${JSON.stringify(faults)}; connections refused by partitions ${network.refused}; ` +
       `snapshots taken ${snapshots.taken}, installed from the leader ${snapshots.installed}; final applied index ${digests[0].appliedIndex}`,
   );
-  t.log(`digests ${digests.map((d) => `${d.nodeId} ${d.digest.slice(0, 12)}@${d.appliedIndex}`).join(', ')}; errors ${JSON.stringify(counts.errors)}`);
+  t.log(`digests ${digests.map((d) => `${d.nodeId} ${d.digest.slice(0, 12)}@${d.appliedIndex}`).join(', ')}`);
+  t.log(`errors ${JSON.stringify(counts.errors)}; unknown writes applied, by status code: ${JSON.stringify(counts.unknownApplied)}`);
   t.log(`faults: ${events.map((e) => `${(e.at / 1000).toFixed(1)}s ${e.kind} ${e.nodes.join('+')} ${e.holdMs}ms`).join('; ')}`);
 
   // For reading a run afterwards: every operation and fault, as JSON.

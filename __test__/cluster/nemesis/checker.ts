@@ -25,17 +25,28 @@ export interface Tally {
   readsOk: number;
   /** How often each error ("<status code> <first words>") came back, to see why ops were not ok. */
   errors: Record<string, number>;
+  /** Per status code: "applied/total" of the valid writes whose outcome was unknown. */
+  unknownApplied: Record<string, string>;
 }
 
-export function tally(history: History): Tally {
+/** `replica` is any converged replica: they hold the same data once the digests agree. */
+export function tally(history: History, replica: ReplicaState): Tally {
   const count = (outcome: string) => history.ops.filter((op) => op.outcome === outcome).length;
   const reads = history.reads();
   const errors: Record<string, number> = {};
   for (const op of history.ops) {
     if (op.error === undefined) continue;
     // Addresses, ids and terms differ between otherwise identical errors.
-    const key = op.error.replace(/\d[\d.:]*/g, '#').slice(0, 70);
+    const space = op.error.indexOf(' ');
+    const key = op.error.slice(0, space) + op.error.slice(space).replace(/\d[\d.:]*/g, '#').slice(0, 70);
     errors[key] = (errors[key] ?? 0) + 1;
+  }
+  const unknown: Record<string, [number, number]> = {};
+  for (const w of history.writes()) {
+    if (w.outcome !== 'unknown' || w.invalid) continue;
+    const code = w.error?.split(' ')[0] ?? '?';
+    const [applied, total] = unknown[code] ?? [0, 0];
+    unknown[code] = [applied + (replica.ids.has(w.id) ? 1 : 0), total + 1];
   }
   return {
     ops: history.ops.length,
@@ -46,6 +57,7 @@ export function tally(history: History): Tally {
     reads: reads.length,
     readsOk: reads.filter((r) => r.outcome === 'ok').length,
     errors,
+    unknownApplied: Object.fromEntries(Object.entries(unknown).map(([code, [applied, total]]) => [code, `${applied}/${total}`])),
   };
 }
 
