@@ -12,5 +12,4 @@ transportContract(
       unreachable: { id: 'down', voter: true, raftAddr: 'memory:down', clusterAddr: '' },
     };
   },
-  { knownGaps: { removal: 'MemoryTransport.send delivers to any connected node, members or not' } },
 );

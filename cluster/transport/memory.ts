@@ -28,6 +28,11 @@ export class MemoryNetwork {
 export class MemoryTransport implements Transport {
   private handler: MessageHandler | null = null;
   private closed = false;
+  /**
+   * Ids this node may send to; null until the driver first names a configuration, so a node
+   * that is joining (and holds none yet) can still answer the leader that contacts it.
+   */
+  private members: ReadonlySet<NodeId> | null = null;
 
   constructor(
     private readonly network: MemoryNetwork,
@@ -36,6 +41,7 @@ export class MemoryTransport implements Transport {
 
   send(message: Message): void {
     if (this.closed) return;
+    if (this.members !== null && !this.members.has(message.to)) return;
     this.network.deliver(message);
   }
 
@@ -43,8 +49,10 @@ export class MemoryTransport implements Transport {
     this.handler = handler;
   }
 
-  /** Delivery is by id within one process; addresses are not needed. */
-  setMembers(_members: Member[]): void {}
+  /** Delivery is by id within one process; only the ids matter, not the addresses. */
+  setMembers(members: Member[]): void {
+    this.members = new Set(members.map((member) => member.id));
+  }
 
   receive(message: Message): void {
     if (!this.closed && this.handler) this.handler(message);
