@@ -27,4 +27,5 @@ protoc \
   -I proto \
   proto/vectorxlite/v1/vectorxlite.proto \
   proto/cluster/v1/cluster.proto \
+  proto/cluster/v1/raft.proto \
   proto/grpc/health/v1/health.proto

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { Message, MessageType, NodeId } from '../../cluster/consensus/types.js';
-import { RaftTransportClient, type Ack, type Envelope, type SnapshotChunk } from '../../cluster/transport/gen/cluster/v1/raft.js';
+import { RaftTransportClient, type Ack, type Envelope, type SnapshotChunk } from '../../src/gen/cluster/v1/raft.js';
 import { snapshotChunks } from '../../cluster/transport/grpc/snapshot-stream.js';
 import { GrpcTransport, type RejectReason, type TransportHooks } from '../../cluster/transport/grpc/index.js';
 import { VectorXLiteError } from '../../src/errors.js';

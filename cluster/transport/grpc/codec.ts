@@ -10,7 +10,7 @@ import {
   type LogEntry as WireLogEntry,
   type Member as WireMember,
   type SnapshotMeta as WireSnapshotMeta,
-} from '../gen/cluster/v1/raft.js';
+} from '../../../src/gen/cluster/v1/raft.js';
 
 /** Every message type except InstallSnapshot, which travels as a stream (snapshot-stream.ts). */
 export type EnvelopeMessage = Exclude<Message, { type: 'InstallSnapshot' }>;

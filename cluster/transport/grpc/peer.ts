@@ -5,7 +5,7 @@
  */
 import type { ChannelCredentials, ChannelOptions, Metadata } from '@grpc/grpc-js';
 import type { InstallSnapshot, Message, NodeId } from '../../consensus/types.js';
-import { RaftTransportClient } from '../gen/cluster/v1/raft.js';
+import { RaftTransportClient } from '../../../src/gen/cluster/v1/raft.js';
 import { envelopeFromMessage } from './codec.js';
 import type { DropReason, ResolvedTransportOptions } from './options.js';
 import { snapshotChunks } from './snapshot-stream.js';

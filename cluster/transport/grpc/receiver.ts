@@ -5,7 +5,7 @@
 import { status, type Metadata, type ServerErrorResponse, type StatusObject } from '@grpc/grpc-js';
 import type { BearerTokenAuth } from '../../../src/server/auth.js';
 import type { Message, NodeId } from '../../consensus/types.js';
-import type { RaftTransportServer } from '../gen/cluster/v1/raft.js';
+import type { RaftTransportServer } from '../../../src/gen/cluster/v1/raft.js';
 import { MalformedMessageError, messageFromEnvelope } from './codec.js';
 import type { RejectReason, TransportHooks } from './options.js';
 import { SnapshotAssembler } from './snapshot-stream.js';

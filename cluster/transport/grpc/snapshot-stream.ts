@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { InstallSnapshot } from '../../consensus/types.js';
-import type { SnapshotChunk } from '../gen/cluster/v1/raft.js';
+import type { SnapshotChunk } from '../../../src/gen/cluster/v1/raft.js';
 import { asBuffer, MalformedMessageError, snapshotMetaFromWire, snapshotMetaToWire } from './codec.js';
 
 export function* snapshotChunks(message: InstallSnapshot, chunkBytes: number): Generator<SnapshotChunk> {

@@ -6,7 +6,7 @@ import { ChannelCredentials, Metadata, Server, ServerCredentials, type ChannelOp
 import { VectorXLiteError } from '../../../src/errors.js';
 import { BearerTokenAuth } from '../../../src/server/auth.js';
 import type { Member, Message, NodeId } from '../../consensus/types.js';
-import { RaftTransportService } from '../gen/cluster/v1/raft.js';
+import { RaftTransportService } from '../../../src/gen/cluster/v1/raft.js';
 import type { MessageHandler, Transport } from '../types.js';
 import { resolveTransportOptions, type GrpcTransportOptions, type ResolvedTransportOptions } from './options.js';
 import { PeerLink } from './peer.js';
