@@ -40,6 +40,14 @@ test('every data command against a standalone server, with --json output parsed'
   t.deepEqual(await vxctlJson(['exists', ...target, '--collection', 'docs']), { exists: false });
 });
 
+test('global flags may come before the command as well as after it', async (t) => {
+  const server = await ServerProcess.start(t);
+  t.deepEqual(await vxctlJson(['--standalone', '--addr', server.address, 'create-collection', '--collection', 'docs', '--dimension', '2']), { ok: true });
+  t.deepEqual(await vxctlJson([`--addr=${server.address}`, '--standalone', 'exists', '--collection', 'docs']), { exists: true });
+  const usage = await vxctl(['--addr', server.address, '--standalone']);
+  t.is(usage.code, 2, 'flags without a command are a usage error');
+});
+
 test('human-readable output: a search prints a table with the payload columns', async (t) => {
   const server = await ServerProcess.start(t);
   const target = ['--standalone', '--addr', server.address];

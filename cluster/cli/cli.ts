@@ -34,7 +34,7 @@ const GLOBAL_FLAGS: Record<string, FlagSpec> = {
 };
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const { name, rest } = splitCommand(argv);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout)(`${mainHelp()}\n`);
     return name === undefined ? 2 : 0;
@@ -73,6 +73,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } finally {
     await target.client.close();
   }
+}
+
+/**
+ * The command is the first argument that is neither a flag nor a global flag's value, so global
+ * flags may come before it (`vxctl --addr h:p info`) as well as after it.
+ */
+function splitCommand(argv: readonly string[]): { name: string | undefined; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h') return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (!arg.startsWith('--')) return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (arg === '--help') continue;
+    const spec = GLOBAL_FLAGS[arg.slice(2)];
+    if (spec?.value !== undefined && !arg.includes('=')) i++;
+  }
+  return { name: argv.includes('--help') ? '--help' : undefined, rest: argv.filter((arg) => arg !== '--help') };
 }
 
 /** Every flag as a string ('' for booleans that are set); unknown, duplicate-less, positional-free. */
