@@ -44,9 +44,9 @@ export type Op = WriteOp | ReadOp;
 
 /**
  * Codes that mean "not applied". Everything else is unknown: FAILED_PRECONDITION is not
- * among them because a leader that loses leadership after proposing answers it too (the
- * entry may still commit under the next leader), with the same redirect trailers as a
- * refusal before proposing, so the two cannot be told apart.
+ * among them because a proposal overtaken by a snapshot on a deposed leader (outcome
+ * unknown, cluster/consensus/driver.ts) is answered with it too, with the same redirect
+ * trailers as a refusal before proposing, so the two cannot be told apart.
  */
 const DEFINITE_FAILURES = new Set<status>([status.INVALID_ARGUMENT, status.NOT_FOUND, status.ALREADY_EXISTS]);
 
