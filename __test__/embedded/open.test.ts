@@ -85,8 +85,7 @@ test('a second open of the same file in one process is refused while the first i
   t.true(await again.collectionExists('c'), 'after close the file can be opened again');
 });
 
-// Engine bug: a file another process holds open can be opened, and its index misses that process's later inserts.
-test.failing('a database held open by another process is refused, or its new points are found', async (t) => {
+test('a database held open by another process is refused, or its new points are found', async (t) => {
   const file = join(await tempDir(t), 'held.db');
   const holder = spawnNodeScript(t, '__test__/fixtures/hold-open.ts', [file, 'crashy']);
   await holder.waitForLine((line) => line === 'ready');
