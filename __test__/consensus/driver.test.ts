@@ -1,6 +1,6 @@
 import test from 'ava';
 import { loadDurableState, RaftDriver, type DriverEvent, type RaftStores } from '../../cluster/consensus/driver.js';
-import { NotLeaderError } from '../../cluster/consensus/errors.js';
+import { NotLeaderError, OutcomeUnknownError } from '../../cluster/consensus/errors.js';
 import { decodeMembership } from '../../cluster/consensus/membership.js';
 import type { Member, Message } from '../../cluster/consensus/types.js';
 import { SimDisk } from '../../cluster/simulation/disk.js';
@@ -227,6 +227,38 @@ test('driver: a proposal overwritten by another leader’s entry is rejected wit
   const error = await t.throwsAsync(lost, { instanceOf: NotLeaderError });
   t.is(error?.leaderId, 'b');
   t.is(error?.code, 'FAILED_PRECONDITION');
+  await driver.close();
+});
+
+test('driver: a proposal covered by a new leader’s snapshot has an unknown outcome: UNAVAILABLE, not a redirect', async (t) => {
+  const driver = await RaftDriver.open<KvResult>({
+    id: 'a',
+    random: new SeededRandom(1),
+    stores: memoryStores(),
+    transport: new RecordingTransport([]),
+    stateMachine: new MemoryStateMachine(),
+    snapshotThreshold: 1000,
+    snapshotTrailing: 0,
+    bootstrap: membership(['a', 'b', 'c']),
+    raft: { preVote: false },
+  });
+  for (let i = 0; i < 25 && driver.status().role !== 'candidate'; i++) driver.tick();
+  await driver.settle();
+  const term = driver.status().term;
+  driver.receive({ type: 'RequestVoteResponse', from: 'b', to: 'a', term, preVote: false, granted: true });
+  await driver.settle();
+  t.is(driver.status().role, 'leader');
+  const pending = driver.propose(write(1));
+  await driver.settle();
+  // b leads a later term and sends a snapshot through index 5: it may or may not hold a's entry.
+  const source = new MemoryStateMachine();
+  for (let index = 1; index <= 5; index++) await source.apply({ index, term: term + 1, type: 'noop', data: new Uint8Array() });
+  const snapshotData = await source.snapshot();
+  driver.receive({ type: 'InstallSnapshot', from: 'b', to: 'a', term: term + 1, snapshot: { meta: { index: 5, term: term + 1, membership: membership(['a', 'b', 'c']) }, data: snapshotData } });
+  await driver.settle();
+  const error = await t.throwsAsync(pending, { instanceOf: OutcomeUnknownError });
+  t.is(error?.code, 'UNAVAILABLE');
+  t.false(error instanceof NotLeaderError, 'an unknown outcome must not look like a redirect, or a resend could apply it twice');
   await driver.close();
 });
 

@@ -11,7 +11,7 @@ import { VectorXLiteError } from '../../src/errors.js';
 import type { StateMachine } from '../state-machine/types.js';
 import type { HardStateStore, LogStore, SnapshotStore } from '../storage/types.js';
 import type { Transport } from '../transport/types.js';
-import { NotLeaderError } from './errors.js';
+import { NotLeaderError, OutcomeUnknownError } from './errors.js';
 import { decodeMembership, EMPTY_MEMBERSHIP, encodeMembership, type ConfigChange } from './membership.js';
 import { DEFAULT_RAFT_CONFIG, Raft, type RaftConfig, type Ready, type Status } from './raft.js';
 import type { HardState, LogEntry, Membership, Message, NodeId, RandomSource, Role, Snapshot } from './types.js';
@@ -153,7 +153,11 @@ export class RaftDriver<Result = unknown> {
     this.enqueue(() => this.raft.step(message));
   }
 
-  /** Resolves with the state machine's result once the command is applied here; rejects with NotLeaderError if it is not taken or lost. */
+  /**
+   * Resolves with the state machine's result once the command is applied here; rejects with
+   * NotLeaderError if it was not taken or is known to be lost, OutcomeUnknownError if its fate
+   * cannot be told.
+   */
   propose(data: Uint8Array): Promise<Result> {
     return new Promise<Result | undefined>((resolve, reject) => {
       this.enqueue(() => this.track(() => this.raft.propose(data), resolve, reject), reject);
@@ -289,7 +293,7 @@ export class RaftDriver<Result = unknown> {
       for (const [index, p] of this.proposals) {
         if (index > meta.index) continue;
         // The snapshot may or may not include the command: its outcome is unknown.
-        p.reject(new NotLeaderError(this.raft.status().leaderId, 'the proposal was overtaken by a snapshot; its outcome is unknown'));
+        p.reject(new OutcomeUnknownError('the proposal was overtaken by a snapshot'));
         this.proposals.delete(index);
       }
     }

@@ -43,12 +43,11 @@ export interface ReadOp {
 export type Op = WriteOp | ReadOp;
 
 /**
- * Codes that mean "not applied". Everything else is unknown: FAILED_PRECONDITION is not
- * among them because a proposal overtaken by a snapshot on a deposed leader (outcome
- * unknown, cluster/consensus/driver.ts) is answered with it too, with the same redirect
- * trailers as a refusal before proposing, so the two cannot be told apart.
+ * Codes that mean "not applied". Everything else is unknown. FAILED_PRECONDITION (a redirect)
+ * is definite: a node answers it only for writes it did not propose or whose entry another
+ * leader replaced; a proposal whose fate it cannot tell is answered UNAVAILABLE instead.
  */
-const DEFINITE_FAILURES = new Set<status>([status.INVALID_ARGUMENT, status.NOT_FOUND, status.ALREADY_EXISTS]);
+const DEFINITE_FAILURES = new Set<status>([status.INVALID_ARGUMENT, status.NOT_FOUND, status.ALREADY_EXISTS, status.FAILED_PRECONDITION]);
 
 export function outcomeOf(error: ServiceError): Outcome {
   return DEFINITE_FAILURES.has(error.code) ? 'failed' : 'unknown';
