@@ -130,10 +130,10 @@ test('an index emptied by a reparse is restored before a restart too', async (t)
   await assertAllFound(t, reopened, vectors, 'after reparse, close and reopen');
 });
 
-/** Files beside the database that are neither the database nor its journal: the index files. */
+/** Files beside the database that are not the database, its journal or its lock file: the index files. */
 async function indexFiles(dir: string, dbFile: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const own = new Set([dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]);
+  const own = new Set([dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`, `${dbFile}.lock`]);
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).filter((path) => !own.has(path));
 }
 
