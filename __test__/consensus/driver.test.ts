@@ -200,37 +200,8 @@ test('driver: a retried write with the same client id and sequence is applied on
   t.pass('close is idempotent');
 });
 
-test('driver: a proposal overwritten by another leader’s entry is rejected with NotLeaderError naming the new leader', async (t) => {
-  const events: string[] = [];
-  const driver = await RaftDriver.open<KvResult>({
-    id: 'a',
-    random: new SeededRandom(1),
-    stores: memoryStores(),
-    transport: new RecordingTransport(events),
-    stateMachine: new MemoryStateMachine(),
-    snapshotThreshold: 1000,
-    snapshotTrailing: 0,
-    bootstrap: membership(['a', 'b', 'c']),
-    raft: { preVote: false },
-  });
-  for (let i = 0; i < 25 && driver.status().role !== 'candidate'; i++) driver.tick();
-  await driver.settle();
-  const term = driver.status().term;
-  driver.receive({ type: 'RequestVoteResponse', from: 'b', to: 'a', term, preVote: false, granted: true });
-  await driver.settle();
-  t.is(driver.status().role, 'leader');
-  const lost = driver.propose(write(1));
-  await driver.settle();
-  // b wins a later term without a's entries and commits its own entry at the same index.
-  driver.receive({ type: 'AppendEntries', from: 'b', to: 'a', term: term + 1, prevLogIndex: 1, prevLogTerm: 1, entries: [2, 3].map((index) => ({ index, term: term + 1, type: 'command' as const, data: encodeKvCommand({ clientId: 'b', seq: index, key: 'k', value: 'b' }) })), leaderCommit: 3 });
-  await driver.settle();
-  const error = await t.throwsAsync(lost, { instanceOf: NotLeaderError });
-  t.is(error?.leaderId, 'b');
-  t.is(error?.code, 'FAILED_PRECONDITION');
-  await driver.close();
-});
-
-test('driver: a proposal covered by a new leader’s snapshot has an unknown outcome: UNAVAILABLE, not a redirect', async (t) => {
+/** Node a of {a, b, c}, elected leader with b's vote; the other nodes are played by the test. */
+async function leaderOfThree(): Promise<{ driver: RaftDriver<KvResult>; term: number }> {
   const driver = await RaftDriver.open<KvResult>({
     id: 'a',
     random: new SeededRandom(1),
@@ -247,6 +218,25 @@ test('driver: a proposal covered by a new leader’s snapshot has an unknown out
   const term = driver.status().term;
   driver.receive({ type: 'RequestVoteResponse', from: 'b', to: 'a', term, preVote: false, granted: true });
   await driver.settle();
+  return { driver, term };
+}
+
+test('driver: a proposal overwritten by another leader’s entry is rejected with NotLeaderError naming the new leader', async (t) => {
+  const { driver, term } = await leaderOfThree();
+  t.is(driver.status().role, 'leader');
+  const lost = driver.propose(write(1));
+  await driver.settle();
+  // b wins a later term without a's entries and commits its own entry at the same index.
+  driver.receive({ type: 'AppendEntries', from: 'b', to: 'a', term: term + 1, prevLogIndex: 1, prevLogTerm: 1, entries: [2, 3].map((index) => ({ index, term: term + 1, type: 'command' as const, data: encodeKvCommand({ clientId: 'b', seq: index, key: 'k', value: 'b' }) })), leaderCommit: 3 });
+  await driver.settle();
+  const error = await t.throwsAsync(lost, { instanceOf: NotLeaderError });
+  t.is(error?.leaderId, 'b');
+  t.is(error?.code, 'FAILED_PRECONDITION');
+  await driver.close();
+});
+
+test('driver: a proposal covered by a new leader’s snapshot has an unknown outcome: UNAVAILABLE, not a redirect', async (t) => {
+  const { driver, term } = await leaderOfThree();
   t.is(driver.status().role, 'leader');
   const pending = driver.propose(write(1));
   await driver.settle();
