@@ -167,3 +167,22 @@ test('a database with hundreds of queued calls does not hold up another database
   t.true(idleAt < 200, `the idle database answered after ${idleAt} of 400 queued searches`);
   t.true(fileAt < 200, `file I/O finished after ${fileAt} of 400 queued searches`);
 });
+
+test('calls take effect in call order: searches queued before a deleteCollection succeed, later ones are NOT_FOUND', async (t) => {
+  const { db } = await openFileDb(t);
+  await db.createCollection({ name: 'items', dimension: 4 });
+  const vectors = randomVectors(50, 4, 99);
+  await db.insertBatch('items', vectors.map((vector, id) => ({ id, vector })));
+
+  const before = vectors.map((vector) => db.search({ collection: 'items', vector, topK: 1 }));
+  const deleting = db.deleteCollection('items');
+  const after = vectors.slice(0, 5).map((vector) => db.search({ collection: 'items', vector, topK: 1 }));
+  const recreating = db.createCollection({ name: 'items', dimension: 2 });
+  const afterRecreate = db.search({ collection: 'items', vector: [1, 0] });
+
+  t.deepEqual((await Promise.all(before)).map((hits) => hits[0]!.id), vectors.map((_, id) => id));
+  await deleting;
+  for (const search of after) await t.throwsAsync(search, { code: 'NOT_FOUND' });
+  await recreating;
+  t.deepEqual(await afterRecreate, []);
+});
