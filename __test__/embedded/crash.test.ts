@@ -209,3 +209,27 @@ test('after kill -9 during repeated close and reopen, no torn index file is trus
   }
   t.deepEqual(unfound, [], 'old and newly acknowledged points are all in the index');
 });
+
+test('an import that resolved survives kill -9 right after it', async (t) => {
+  const dir = await tempDir(t);
+  const snapshot = join(dir, 'fresh.snapshot');
+  const expected = await snapshotOf(t, snapshot, async (db) => {
+    await db.createCollection({ name: 'fresh', dimension: 8, payloadSchema: 'CREATE TABLE fresh (rowid INTEGER PRIMARY KEY, tag TEXT)' });
+    await db.insertBatch('fresh', randomVectors(500, 8, 4).map((vector, i) => ({ id: i, vector, payloadInsertQuery: `INSERT INTO fresh (tag) VALUES ('f${i}')` })));
+  });
+
+  const file = join(dir, 'target.db');
+  const seed = await VectorXLite.open(file);
+  t.teardown(() => seed.close());
+  await seed.createCollection({ name: 'old', dimension: 2 });
+  await seed.insert({ collection: 'old', id: 1, vector: [1, 0] });
+  await seed.close();
+
+  const child = spawnNodeScript(t, '__test__/fixtures/import-loop.ts', [file, snapshot]);
+  await child.waitForLine((line) => line === 'imported fresh.snapshot');
+  await child.kill('SIGKILL');
+
+  const db = await VectorXLite.open(file);
+  t.teardown(() => db.close());
+  t.deepEqual(await captureState(db, ':memory:'), expected);
+});
