@@ -3,7 +3,6 @@
  * handed out, each with a temp data dir, all killed by their own pids when the test ends
  * (pass or fail). Also a small gRPC client for the cluster API and the admin service.
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ChannelCredentials, Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { ExecutionContext } from 'ava';
@@ -12,6 +11,7 @@ import { ClusterAdminService, type StateDigestResponse } from '../../../cluster/
 import type { UnaryMethod } from '../../../cluster/server/peer-client.js';
 import { spawnNodeScript, type NodeChild } from '../../helpers/child-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { freePort } from '../../helpers/ports.js';
 
 const MAIN = 'cluster/node/main.ts';
 /** Only keeps a broken cluster from hanging the suite; no test asserts these durations. */
@@ -20,14 +20,7 @@ export const WAIT_LIMIT_MS = 60_000;
 /** Short timeouts for tests that are not about the default settings. */
 export const FAST_RAFT = ['--tick-ms', '50', '--election-ticks', '10'];
 
-/** A port the OS handed out and released again, for a node that must keep it across restarts. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -223,11 +216,27 @@ export class TestCluster {
   }
 
   async waitForVoters(count: number): Promise<ClusterInfoResponse> {
-    return waitFor(`${count} voters`, async () => {
-      const leader = await this.waitForLeader();
-      const info = await leader.info();
-      return info.nodes.filter((n) => n.isVoter).length === count ? info : undefined;
-    });
+    try {
+      return await waitFor(`${count} voters`, async () => {
+        const leader = await this.waitForLeader();
+        const info = await leader.info();
+        return info.nodes.filter((n) => n.isVoter).length === count ? info : undefined;
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.describe()}`);
+    }
+  }
+
+  /** Each node's process state and its last words, for a failure message. */
+  describe(): string {
+    return this.nodes
+      .map((n) => {
+        const state = n.child === undefined ? 'not started' : n.running ? (n.paused ? 'paused' : 'running') : 'exited';
+        const lastLog = n.child?.lines.at(-1) ?? '';
+        const stderr = n.child?.stderr.trim().split('\n').slice(-5).join('\n') ?? '';
+        return `${n.id} (${n.clusterAddr}): ${state}\n  last log: ${lastLog}${stderr ? `\n  stderr: ${stderr}` : ''}`;
+      })
+      .join('\n');
   }
 
   /** Waits until `nodes` have all applied the same index (everything they know committed) and returns each one's digest. */

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
+import { freePort } from '../../helpers/ports.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** VXL_SERVER_MAIN runs the suite against another entry, e.g. the built dist/src/server/main.js. */
@@ -30,14 +30,7 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** A free loopback TCP port: bind 0, read the port, release it. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /** A `vectorxlite-server` child process on 127.0.0.1, its JSON log lines collected. */
 export class ServerProcess {
