@@ -25,7 +25,11 @@ test('SIGTERM exits 0 after closing the database; a restart on the same data has
   const second = await ServerProcess.start(t, { data });
   const again = connect(t, second.address);
   t.is((await again.collectionInfo('p')).count, 50);
-  t.deepEqual(await again.search({ collection: 'p', vector: vectors[5], payloadSearchQuery: 'SELECT tag FROM p' }), before);
+  const after = await again.search({ collection: 'p', vector: vectors[5], payloadSearchQuery: 'SELECT tag FROM p' });
+  // Same points and payloads; distances may move in the 7th digit when vectorlite reloads an
+  // index file (docs/engine.md), so they are compared with a tolerance.
+  t.deepEqual(after.map((h) => [h.id, h.payload]), before.map((h) => [h.id, h.payload]));
+  after.forEach((h, i) => t.true(Math.abs(h.distance - before[i].distance) < 1e-5, `distance of ${h.id}`));
   t.deepEqual(await second.stop('SIGINT'), { code: 0, signal: null });
 });
 

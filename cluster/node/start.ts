@@ -10,6 +10,7 @@ import { VectorXLiteError } from '../../src/errors.js';
 import { startObservabilityHttp } from '../../src/observability/http.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { CallAdapter } from '../../src/server/adapter.js';
+import { drain } from '../../src/server/drain.js';
 import { BearerTokenAuth } from '../../src/server/auth.js';
 import { HealthService, ServingStatus } from '../../src/server/health-service.js';
 import type { DriverEvent } from '../consensus/driver.js';
@@ -173,7 +174,7 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
         log.info({ handedOff, leaderId: raftNode.status().leaderId }, handedOff ? 'leadership handed over before shutdown' : 'could not hand leadership over before shutdown');
       }
       health.shutdown();
-      await drain(server, config.shutdownTimeoutMs);
+      await drain(server, config.shutdownTimeoutMs, log);
       peers.close();
       await raftNode.close();
       await http?.close();
@@ -230,17 +231,4 @@ function eventLogger(log: Logger, self: NodeId, metrics: ClusterMetrics): (event
 
 function describe(membership: Membership): string[] {
   return membership.members.map((m) => `${m.id}${m.voter ? '' : ' (non-voter)'} raft=${m.raftAddr} api=${m.clusterAddr}`);
-}
-
-function drain(server: Server, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, timeoutMs);
-    server.tryShutdown(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

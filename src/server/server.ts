@@ -8,6 +8,7 @@ import { VectorXLiteError } from '../errors.js';
 import { startObservabilityHttp, type ObservabilityHttpServer } from '../observability/http.js';
 import { createMetrics, type VectorDbMetrics } from '../observability/metrics.js';
 import { CallAdapter } from './adapter.js';
+import { drain } from './drain.js';
 import { BearerTokenAuth } from './auth.js';
 import type { ServerConfig } from './config.js';
 import type { Engine } from './engine.js';
@@ -96,20 +97,6 @@ export async function startServer({ config, openEngine, logger }: StartServerOpt
   return { port, metricsPort: http?.port, metrics, shutdown };
 }
 
-/** Graceful stop bounded by `timeoutMs`; calls still running then are cancelled. */
-function drain(server: Server, timeoutMs: number, log: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      log.warn({ timeoutMs }, 'in-flight calls did not finish in time; cancelling them');
-      server.forceShutdown();
-      resolve();
-    }, timeoutMs);
-    server.tryShutdown(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 async function credentials(config: ServerConfig): Promise<ServerCredentials> {
   if (config.tlsCertPath === undefined || config.tlsKeyPath === undefined) return ServerCredentials.createInsecure();
