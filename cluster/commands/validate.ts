@@ -6,7 +6,7 @@
  * so that invalid writes never take a log slot. Failures are VectorXLiteErrors with a code.
  */
 import { VectorXLiteError } from '../../src/errors.js';
-import type { VectorXLite } from '../../src/embedded/database.js';
+import type { CommandEngine } from './engine.js';
 import { validateCollectionOptions, validateId, validateName, validateVector } from '../../src/embedded/validate.js';
 import { MAX_CLIENT_ID_BYTES } from './codec.js';
 import { checkDeterministicSql } from './determinism.js';
@@ -60,7 +60,7 @@ export function checkCommand(command: Command): void {
   }
 }
 
-async function checkDimension(engine: VectorXLite, collection: string, points: readonly CommandPoint[]): Promise<void> {
+async function checkDimension(engine: CommandEngine, collection: string, points: readonly CommandPoint[]): Promise<void> {
   const { dimension } = await engine.collectionInfo(collection);
   points.forEach((point, i) => {
     if (point.vector.length !== dimension) {
@@ -79,7 +79,7 @@ async function checkDimension(engine: VectorXLite, collection: string, points: r
  * not yet applied), so a refusal here can be spurious and the client retries; the apply on
  * every replica decides for good.
  */
-export async function validateCommand(command: Command, engine: VectorXLite): Promise<void> {
+export async function validateCommand(command: Command, engine: CommandEngine): Promise<void> {
   checkCommand(command);
   switch (command.type) {
     case 'createCollection':

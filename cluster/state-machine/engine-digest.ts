@@ -8,7 +8,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { VectorXLiteError } from '../../src/errors.js';
-import type { VectorXLite } from '../../src/embedded/database.js';
+import type { CommandEngine } from '../commands/engine.js';
 import type { PayloadValue } from '../../src/embedded/types.js';
 
 function putBytes(hash: Hash, bytes: Uint8Array): void {
@@ -43,7 +43,7 @@ function putValue(hash: Hash, value: PayloadValue): void {
 }
 
 /** Every id in `collection`: an exhaustive search (breadth at least the count) finds them all. */
-async function allIds(db: VectorXLite, collection: string, dimension: number, count: number): Promise<number[]> {
+async function allIds(db: CommandEngine, collection: string, dimension: number, count: number): Promise<number[]> {
   if (count === 0) return [];
   const hits = await db.search({ collection, vector: new Float32Array(dimension).fill(1), topK: count, ef: Math.max(count, 10) });
   const ids = hits.map((hit) => hit.id).sort((a, b) => a - b);
@@ -53,7 +53,7 @@ async function allIds(db: VectorXLite, collection: string, dimension: number, co
   return ids;
 }
 
-export async function engineDigest(db: VectorXLite): Promise<string> {
+export async function engineDigest(db: CommandEngine): Promise<string> {
   const hash = createHash('sha256');
   hash.update('vectorxlite-state-digest-v1');
   const collections = await db.listCollections();

@@ -9,20 +9,13 @@
  * Raft snapshot (which carries its index) and replays the log after it. The database file
  * only keeps memory bounded; it is never trusted across a restart.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VectorXLiteError } from '../../src/errors.js';
 import { VectorXLite } from '../../src/embedded/database.js';
 import type { OpenOptions } from '../../src/embedded/types.js';
-import { decodeCommand } from '../commands/codec.js';
-import type { Command, CommandResult } from '../commands/types.js';
-import { validateCommand } from '../commands/validate.js';
-import type { LogEntry, Snapshot } from '../consensus/types.js';
+import { CommandStateMachine } from './command-state-machine.js';
 import { DEFAULT_DEDUP_WINDOW, DedupTable } from './dedup.js';
-import { engineDigest } from './engine-digest.js';
-import { executeCommand, failureOf } from './execute.js';
-import { decodeStateSnapshot, encodeStateSnapshot } from './snapshot-codec.js';
-import type { StateMachine } from './types.js';
 
 export interface EngineStateMachineOptions {
   /** A directory of its own: open() deletes the database it left there and refuses to run beside other files. */
@@ -57,14 +50,14 @@ async function discardEarlierState(dir: string): Promise<void> {
   for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
 }
 
-export class EngineStateMachine implements StateMachine<CommandResult> {
-  private applied = 0;
-
+export class EngineStateMachine extends CommandStateMachine<VectorXLite> {
   private constructor(
-    private readonly db: VectorXLite,
+    db: VectorXLite,
     private readonly dir: string,
-    private dedup: DedupTable,
-  ) {}
+    dedup: DedupTable,
+  ) {
+    super(db, join(dir, SNAPSHOT_FILE), dedup);
+  }
 
   /** An empty state machine in `dataDir` (appliedIndex 0), discarding any earlier database there. */
   static async open(options: EngineStateMachineOptions): Promise<EngineStateMachine> {
@@ -79,84 +72,12 @@ export class EngineStateMachine implements StateMachine<CommandResult> {
     return this.dir;
   }
 
-  /** The database, for reads (search, collectionExists). Writes go through the log only. */
-  get engine(): VectorXLite {
-    return this.db;
+  protected exportSnapshot(file: string): Promise<unknown> {
+    return this.db.exportSnapshot(file);
   }
 
-  async apply(entry: LogEntry): Promise<CommandResult> {
-    if (entry.index !== this.applied + 1) {
-      throw new RangeError(`entry ${entry.index} applied out of order (last applied ${this.applied})`);
-    }
-    this.dedup.expire(entry.index);
-    const result = entry.type === 'command' ? await this.applyCommand(entry) : { ok: true as const };
-    this.applied = entry.index;
-    return result;
-  }
-
-  private async applyCommand(entry: LogEntry): Promise<CommandResult> {
-    let command: Command;
-    try {
-      command = decodeCommand(entry.data);
-    } catch (error) {
-      return failureOf(error);
-    }
-    const seen = this.dedup.seen(command.clientId, command.seq);
-    if (seen !== undefined) return seen;
-    const result = await executeCommand(this.db, command);
-    this.dedup.record(command.clientId, command.seq, entry.index, result);
-    return result;
-  }
-
-  async snapshot(): Promise<Uint8Array> {
-    const file = join(this.dir, SNAPSHOT_FILE);
-    try {
-      await this.db.exportSnapshot(file);
-      return encodeStateSnapshot(this.applied, this.dedup.rows(), await readFile(file));
-    } finally {
-      await rm(file, { force: true });
-    }
-  }
-
-  async restore(snapshot: Snapshot): Promise<void> {
-    const state = decodeStateSnapshot(snapshot.data);
-    if (state.appliedIndex !== snapshot.meta.index) {
-      throw new RangeError(`snapshot data is at ${state.appliedIndex} but its metadata says ${snapshot.meta.index}`);
-    }
-    const dedup = DedupTable.fromRows(state.dedupRows, this.dedup.window);
-    const file = join(this.dir, SNAPSHOT_FILE);
-    try {
-      await writeFile(file, state.engineFile);
-      await this.db.importSnapshot(file);
-    } finally {
-      await rm(file, { force: true });
-    }
-    this.dedup = dedup;
-    this.applied = state.appliedIndex;
-  }
-
-  async appliedIndex(): Promise<number> {
-    return this.applied;
-  }
-
-  /** What the leader checks before proposing `command` (see validateCommand). */
-  validate(command: Command): Promise<void> {
-    return validateCommand(command, this.db);
-  }
-
-  /** A SHA-256 (hex) of the data, equal on replicas that applied the same entries. */
-  digest(): Promise<string> {
-    return engineDigest(this.db);
-  }
-
-  /** The last applied sequence of `clientId` (0 if none remembered). */
-  lastSequence(clientId: string): number {
-    return this.dedup.lastSequence(clientId);
-  }
-
-  /** Clients currently remembered by the dedup table. */
-  get dedupSize(): number {
-    return this.dedup.size;
+  protected importSnapshot(file: string): Promise<unknown> {
+    return this.db.importSnapshot(file);
   }
 
   /** Closes the database; idempotent. Its file is discarded at the next open(). */

@@ -5,7 +5,7 @@
  * rather than let it diverge.
  */
 import { VectorXLiteError, type ErrorCode } from '../../src/errors.js';
-import type { VectorXLite } from '../../src/embedded/database.js';
+import type { CommandEngine } from '../commands/engine.js';
 import { checkCommand } from '../commands/validate.js';
 import type { Command, CommandResult } from '../commands/types.js';
 
@@ -27,7 +27,7 @@ export function failureOf(error: unknown): CommandResult {
   throw error;
 }
 
-async function run(engine: VectorXLite, command: Command): Promise<CommandResult> {
+async function run(engine: CommandEngine, command: Command): Promise<CommandResult> {
   switch (command.type) {
     case 'createCollection':
       await engine.createCollection(command.collection);
@@ -47,7 +47,7 @@ async function run(engine: VectorXLite, command: Command): Promise<CommandResult
 }
 
 /** Applies `command` once: the same checks as the leader's (repeated so a bad proposal is refused alike everywhere), then the engine call. */
-export async function executeCommand(engine: VectorXLite, command: Command): Promise<CommandResult> {
+export async function executeCommand(engine: CommandEngine, command: Command): Promise<CommandResult> {
   try {
     checkCommand(command);
     return await run(engine, command);
