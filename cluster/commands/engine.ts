@@ -17,4 +17,5 @@ export type CommandEngine = Pick<
   | 'get'
   | 'delete'
   | 'deleteCollection'
+  | 'digest'
 >;

@@ -14,7 +14,6 @@ import type { Command, CommandResult } from '../commands/types.js';
 import { validateCommand } from '../commands/validate.js';
 import type { LogEntry, Snapshot } from '../consensus/types.js';
 import { DedupTable } from './dedup.js';
-import { engineDigest } from './engine-digest.js';
 import { executeCommand, failureOf } from './execute.js';
 import { decodeStateSnapshot, encodeStateSnapshot } from './snapshot-codec.js';
 import type { StateMachine } from './types.js';
@@ -98,9 +97,13 @@ export abstract class CommandStateMachine<E extends CommandEngine> implements St
     return validateCommand(command, this.db);
   }
 
-  /** A SHA-256 (hex) of the data, equal on replicas that applied the same entries. */
+  /**
+   * The engine's own digest (VectorXLite.digest(), or the standalone server's Digest RPC,
+   * which computes the same): a SHA-256 (hex) of the data, equal on replicas that applied
+   * the same entries, whether they are embedded or --vector-addr nodes.
+   */
   digest(): Promise<string> {
-    return engineDigest(this.db);
+    return this.db.digest();
   }
 
   /** The last applied sequence of `clientId` (0 if none remembered). */

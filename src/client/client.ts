@@ -7,6 +7,7 @@ import {
   type CollectionExistsResponsePB,
   type CollectionInfoPB,
   type DeleteResponsePB,
+  type DigestResponsePB,
   type GetPointResponsePB,
   type ImportSnapshotResponsePB,
   type ListCollectionsResponsePB,
@@ -186,6 +187,16 @@ export class VectorXLiteClient {
 
   async deleteCollection(name: string, call?: CallOptions): Promise<void> {
     await this.unary(call, false, (m, o, cb) => this.stub.deleteCollection({ collectionName: name }, m, o, cb));
+  }
+
+  /**
+   * The server's VectorXLite.digest(): SHA-256 (lowercase hex) over every collection's
+   * settings, points and payload rows, equal on servers and embedded databases that applied
+   * the same writes. Reads every point on the server: O(size of the database).
+   */
+  async digest(call?: CallOptions): Promise<string> {
+    const r = await this.unary<DigestResponsePB>(call, true, (m, o, cb) => this.stub.digest({}, m, o, cb));
+    return r.digest;
   }
 
   /**

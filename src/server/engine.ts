@@ -28,5 +28,7 @@ export interface Engine {
   deleteCollection(name: string): Promise<unknown>;
   exportSnapshot(filePath: string): Promise<SnapshotMetadata>;
   importSnapshot(filePath: string): Promise<ImportResult>;
+  /** SHA-256 (hex) over the data, equal wherever the same writes were applied. */
+  digest(): Promise<string>;
   close(): Promise<void>;
 }

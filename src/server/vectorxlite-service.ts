@@ -10,6 +10,7 @@ import {
   type DeleteCollectionRequestPB,
   type DeleteRequestPB,
   type DeleteResponsePB,
+  type DigestResponsePB,
   type EmptyPB,
   type ExportSnapshotRequestPB,
   type GetCollectionInfoRequestPB,
@@ -85,6 +86,7 @@ export class VectorXLiteService {
         operation: 'collection_info',
       }),
       get: a.unary('Get', (r: GetPointRequestPB) => this.get(r), { operation: 'get' }),
+      digest: a.unary('Digest', () => this.digest(), { operation: 'digest' }),
     };
     server.addService(withSafeDecoding(VectorXLitePBService), handlers);
   }
@@ -179,6 +181,10 @@ export class VectorXLiteService {
     const point = await this.engine.get(r.collectionName, r.id);
     if (!point) return { found: false, id: r.id, vector: [], payload: [] };
     return { found: true, id: point.id, vector: Array.from(point.vector), payload: payloadToEntries(point.payload) };
+  }
+
+  private async digest(): Promise<DigestResponsePB> {
+    return { digest: await this.engine.digest() };
   }
 
   private async exportSnapshot(r: ExportSnapshotRequestPB, send: (chunk: SnapshotChunkPB) => Promise<void>, ctx: CallContext): Promise<void> {

@@ -254,6 +254,17 @@ export interface GetPointResponsePB {
   payload: PayloadEntryPB[];
 }
 
+export interface DigestRequestPB {
+}
+
+/**
+ * SHA-256 (lowercase hex) over everything the database holds, as VectorXLite.digest()
+ * computes it: equal on servers that applied the same writes (docs/engine.md, Digest).
+ */
+export interface DigestResponsePB {
+  digest: string;
+}
+
 function createBaseEmptyPB(): EmptyPB {
   return {};
 }
@@ -3376,6 +3387,125 @@ export const GetPointResponsePB: MessageFns<GetPointResponsePB> = {
   },
 };
 
+function createBaseDigestRequestPB(): DigestRequestPB {
+  return {};
+}
+
+export const DigestRequestPB: MessageFns<DigestRequestPB> = {
+  encode(_: DigestRequestPB, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DigestRequestPB {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDigestRequestPB();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DigestRequestPB {
+    return {};
+  },
+
+  toJSON(_: DigestRequestPB): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<DigestRequestPB>): DigestRequestPB {
+    return DigestRequestPB.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<DigestRequestPB>): DigestRequestPB {
+    const message = createBaseDigestRequestPB();
+    return message;
+  },
+};
+
+function createBaseDigestResponsePB(): DigestResponsePB {
+  return { digest: "" };
+}
+
+export const DigestResponsePB: MessageFns<DigestResponsePB> = {
+  encode(message: DigestResponsePB, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.digest !== "") {
+      writer.uint32(10).string(message.digest);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DigestResponsePB {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDigestResponsePB();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.digest = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DigestResponsePB {
+    return { digest: isSet(object.digest) ? globalThis.String(object.digest) : "" };
+  },
+
+  toJSON(message: DigestResponsePB): unknown {
+    const obj: any = {};
+    if (message.digest !== "") {
+      obj.digest = message.digest;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DigestResponsePB>): DigestResponsePB {
+    return DigestResponsePB.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DigestResponsePB>): DigestResponsePB {
+    const message = createBaseDigestResponsePB();
+    message.digest = object.digest ?? "";
+    return message;
+  },
+};
+
 export type VectorXLitePBService = typeof VectorXLitePBService;
 export const VectorXLitePBService = {
   createCollection: {
@@ -3496,6 +3626,15 @@ export const VectorXLitePBService = {
     responseSerialize: (value: GetPointResponsePB): Buffer => Buffer.from(GetPointResponsePB.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPointResponsePB => GetPointResponsePB.decode(value),
   },
+  digest: {
+    path: "/vectorxlite_pb.VectorXLitePB/Digest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DigestRequestPB): Buffer => Buffer.from(DigestRequestPB.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DigestRequestPB => DigestRequestPB.decode(value),
+    responseSerialize: (value: DigestResponsePB): Buffer => Buffer.from(DigestResponsePB.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DigestResponsePB => DigestResponsePB.decode(value),
+  },
 } as const;
 
 export interface VectorXLitePBServer extends UntypedServiceImplementation {
@@ -3512,6 +3651,7 @@ export interface VectorXLitePBServer extends UntypedServiceImplementation {
   listCollections: handleUnaryCall<ListCollectionsRequestPB, ListCollectionsResponsePB>;
   getCollectionInfo: handleUnaryCall<GetCollectionInfoRequestPB, CollectionInfoPB>;
   get: handleUnaryCall<GetPointRequestPB, GetPointResponsePB>;
+  digest: handleUnaryCall<DigestRequestPB, DigestResponsePB>;
 }
 
 export interface VectorXLitePBClient extends Client {
@@ -3687,6 +3827,21 @@ export interface VectorXLitePBClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetPointResponsePB) => void,
+  ): ClientUnaryCall;
+  digest(
+    request: DigestRequestPB,
+    callback: (error: ServiceError | null, response: DigestResponsePB) => void,
+  ): ClientUnaryCall;
+  digest(
+    request: DigestRequestPB,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DigestResponsePB) => void,
+  ): ClientUnaryCall;
+  digest(
+    request: DigestRequestPB,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DigestResponsePB) => void,
   ): ClientUnaryCall;
 }
 
