@@ -16,7 +16,7 @@ import { encodeCommand } from '../commands/codec.js';
 import type { Command, CommandResult } from '../commands/types.js';
 import { RaftDriver, type DriverEvent } from '../consensus/driver.js';
 import { findMember } from '../consensus/membership.js';
-import type { Member, NodeId, Role } from '../consensus/types.js';
+import type { Member, Membership, NodeId, Role } from '../consensus/types.js';
 import type { Status } from '../consensus/raft.js';
 import { EngineStateMachine } from '../state-machine/engine.js';
 import type { StateMachine } from '../state-machine/types.js';
@@ -63,6 +63,17 @@ type WithOptionalWriter<C> = C extends Command ? Omit<C, 'clientId' | 'seq'> & {
 /** A command whose writer identity is optional (write() fills in this node's own). */
 export type WriteRequest = WithOptionalWriter<Command>;
 
+/** A copy of the replicated state (see RaftNode.captureState). */
+export interface CapturedState {
+  /** The state machine's snapshot bytes (cluster/state-machine/snapshot-codec.ts). */
+  data: Uint8Array;
+  /** The last entry the copy includes, and that entry's term. */
+  index: number;
+  term: number;
+  /** The newest configuration this node held when the copy was taken. */
+  membership: Membership;
+}
+
 /** Polling period of waits on Raft progress (catch-up, handoff). */
 const POLL_MS = 25;
 
@@ -94,6 +105,8 @@ export class RaftNode {
     private readonly clientId: string,
     /** True when this run started without Raft state (see holdsNoRaftState). */
     readonly fresh: boolean,
+    /** Serializes the state machine's applies, snapshots and restores with captureState(). */
+    private readonly exclusive: Exclusive,
   ) {}
 
   static async open(opts: RaftNodeOptions): Promise<RaftNode> {
@@ -107,13 +120,14 @@ export class RaftNode {
         ? await RemoteStateMachine.open({ address: opts.vectorAddr, token: opts.vectorToken, stagingDir: join(opts.dataDir, 'state'), maxMessageBytes: opts.maxMessageBytes })
         : await EngineStateMachine.open({ dataDir: join(opts.dataDir, 'state') });
       const contacts = new ContactTransport(transport, opts.id);
+      const exclusive = serialized();
       const self: Member = { id: opts.id, voter: true, raftAddr: opts.raftAddr, clusterAddr: opts.clusterAddr };
       const driver = await RaftDriver.open<CommandResult>({
         id: opts.id,
         random: new SystemRandom(),
         stores,
         transport: contacts,
-        stateMachine: loggingApplies(stateMachine, opts.logger),
+        stateMachine: loggingApplies(stateMachine, opts.logger, exclusive),
         raft: { electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks },
         snapshotThreshold: opts.snapshotThreshold,
         snapshotTrailing: opts.snapshotTrailing,
@@ -124,7 +138,7 @@ export class RaftNode {
       const ticker = setInterval(() => driver.tick(), opts.tickMs);
       // A random writer id per run: sequences restart at 1, so ids must never repeat across runs.
       const clientId = `node:${opts.id}:${randomUUID()}`;
-      return new RaftNode(opts, driver, stateMachine, stores, ticker, contacts, clientId, fresh);
+      return new RaftNode(opts, driver, stateMachine, stores, ticker, contacts, clientId, fresh, exclusive);
     } catch (error) {
       await transport?.close();
       await stateMachine?.close();
@@ -191,6 +205,22 @@ export class RaftNode {
   /** Leader only: resolves once local data reflects every write committed before the call (ReadIndex). */
   async readBarrier(): Promise<void> {
     await this.driver.readIndex();
+  }
+
+  /**
+   * A consistent copy of the replicated state as of the last applied entry, for online backups.
+   * Applies wait while the copy is taken (as during the driver's own snapshots); proposals keep
+   * being replicated and committed meanwhile. Call readBarrier() first to include every write
+   * acknowledged before the call.
+   */
+  captureState(): Promise<CapturedState> {
+    return this.exclusive(async () => {
+      const data = await this.stateMachine.snapshot();
+      const index = await this.stateMachine.appliedIndex();
+      const term = this.driver.termAt(index);
+      if (term === undefined) throw new VectorXLiteError('UNAVAILABLE', `the term of applied entry ${index} is no longer known; retry`);
+      return { data, index, term, membership: this.driver.status().membership };
+    });
   }
 
   /**
@@ -280,16 +310,33 @@ export class NotLeaderHere extends VectorXLiteError {
   }
 }
 
-/** Logs applies that fail: they fail identically on every node, so every node reports them. */
-function loggingApplies(sm: ReplicaStateMachine, logger: Logger): StateMachine<CommandResult> {
+type Exclusive = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** Runs each task after every earlier one has settled. */
+function serialized(): Exclusive {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/**
+ * Logs applies that fail: they fail identically on every node, so every node reports them.
+ * Every call that reads or changes the data runs under `exclusive`, so captureState() sees the
+ * state between two entries.
+ */
+function loggingApplies(sm: ReplicaStateMachine, logger: Logger, exclusive: Exclusive): StateMachine<CommandResult> {
   return {
-    apply: async (entry) => {
-      const result = await sm.apply(entry);
-      if (!result.ok) logger.warn({ index: entry.index, code: result.code, error: result.message }, 'apply refused a command');
-      return result;
-    },
-    snapshot: () => sm.snapshot(),
-    restore: (snapshot) => sm.restore(snapshot),
+    apply: (entry) =>
+      exclusive(async () => {
+        const result = await sm.apply(entry);
+        if (!result.ok) logger.warn({ index: entry.index, code: result.code, error: result.message }, 'apply refused a command');
+        return result;
+      }),
+    snapshot: () => exclusive(() => sm.snapshot()),
+    restore: (snapshot) => exclusive(() => sm.restore(snapshot)),
     appliedIndex: () => sm.appliedIndex(),
   };
 }
