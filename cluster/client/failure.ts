@@ -6,6 +6,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { VectorXLiteError } from '../../src/errors.js';
 import { fromServiceError } from '../../src/client/errors.js';
 import { ERROR_CODE_METADATA_KEY } from '../../src/server/status.js';
+import { LEADER_ADDR_METADATA_KEY, REDIRECT_METADATA_KEY } from '../metadata-keys.js';
 
 export type Failure =
   /** A follower refused a write it does not forward; the leader's cluster address came along. */
@@ -52,7 +53,7 @@ export function classifyFailure(err: unknown): Failure {
 /** The leader address of a redirect (WIRE.md: `x-redirect: true` and `x-leader-addr`), if it is one. */
 function redirectTarget(service: Partial<ServiceError>): string | undefined {
   const metadata = service.metadata;
-  if (!metadata || String(metadata.get('x-redirect')[0] ?? '') !== 'true') return undefined;
-  const leader = String(metadata.get('x-leader-addr')[0] ?? '');
+  if (!metadata || String(metadata.get(REDIRECT_METADATA_KEY)[0] ?? '') !== 'true') return undefined;
+  const leader = String(metadata.get(LEADER_ADDR_METADATA_KEY)[0] ?? '');
   return leader === '' ? undefined : leader;
 }

@@ -7,10 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
-
-/** The server's metadata keys (cluster/server/leader-router.ts). */
-const CLIENT_ID_KEY = 'x-client-id';
-const CLIENT_SEQ_KEY = 'x-client-seq';
+import { CLIENT_ID_METADATA_KEY, CLIENT_SEQ_METADATA_KEY } from '../metadata-keys.js';
 
 export interface Writer {
   readonly clientId: string;
@@ -37,6 +34,6 @@ export class WriterPool {
 }
 
 export function stampWriter(metadata: Metadata, writer: Writer): void {
-  metadata.set(CLIENT_ID_KEY, writer.clientId);
-  metadata.set(CLIENT_SEQ_KEY, String(writer.seq));
+  metadata.set(CLIENT_ID_METADATA_KEY, writer.clientId);
+  metadata.set(CLIENT_SEQ_METADATA_KEY, String(writer.seq));
 }

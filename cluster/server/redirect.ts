@@ -3,10 +3,10 @@
  * cluster address so that clients can resend it there.
  */
 import type { handleUnaryCall, Metadata } from '@grpc/grpc-js';
+import { LEADER_ADDR_METADATA_KEY, REDIRECT_METADATA_KEY } from '../metadata-keys.js';
 import { NotLeaderHere } from '../runtime/raft-node.js';
 
-export const LEADER_ADDR_METADATA_KEY = 'x-leader-addr';
-export const REDIRECT_METADATA_KEY = 'x-redirect';
+export { LEADER_ADDR_METADATA_KEY, REDIRECT_METADATA_KEY };
 
 type AsyncHandler<Req, Res> = (request: Req, ...rest: never[]) => Promise<Res>;
 
