@@ -25,6 +25,7 @@ import { CLUSTER_SERVICE_NAME, ClusterService } from '../server/cluster-service.
 import { LeaderRouter } from '../server/leader-router.js';
 import { PeerClients } from '../server/peer-client.js';
 import type { NodeConfig } from './config.js';
+import { forceNewCluster } from './force-new-cluster.js';
 import { joinCluster } from './join.js';
 
 export interface RunningClusterNode {
@@ -88,6 +89,7 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
       ? undefined
       : await startObservabilityHttp({ host: '127.0.0.1', port: config.metricsPort, registry: metrics.registry, isReady: () => ready() });
   try {
+    if (config.forceNewCluster) forceNewCluster(config.dataDir, { id: config.id, voter: true, raftAddr: config.raftAddr, clusterAddr: config.clusterAddr }, log);
     node = await RaftNode.open({
       id: config.id,
       raftAddr: config.raftAddr,
@@ -127,7 +129,7 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
   const router = new LeaderRouter(raftNode, peers, { forward: config.forward, metrics: clusterMetrics, forwardTimeoutMs: FORWARD_TIMEOUT_MS });
   const server = new Server({ 'grpc.max_receive_message_length': config.maxMessageBytes, 'grpc.max_send_message_length': config.maxMessageBytes });
   new ClusterService({ node: raftNode, adapter, router, limits: config.limits, joinCatchUpMs: JOIN_CATCH_UP_MS, handOffMs: HAND_OFF_MS }).addTo(server);
-  new AdminService({ node: raftNode, adapter, router, limits: config.limits }).addTo(server);
+  new AdminService({ node: raftNode, adapter, router, limits: config.limits, peers }).addTo(server);
   const health = new HealthService(adapter, { '': ServingStatus.SERVING, [CLUSTER_SERVICE_NAME]: ServingStatus.SERVING, [ADMIN_SERVICE_NAME]: ServingStatus.SERVING });
   health.addTo(server);
 
@@ -163,6 +165,11 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
     });
   } else if (!raftNode.fresh && (config.bootstrap || config.join !== undefined)) {
     log.info('the data directory holds Raft state: resuming as the member it was (--bootstrap/--join ignored)');
+  } else if (raftNode.fresh && !config.bootstrap) {
+    log.info(
+      { addWith: `vxctl --addr <member cluster addr> join --node-id ${config.id} --raft-addr ${config.raftAddr} --cluster-addr ${config.clusterAddr}` },
+      'empty data dir and neither --bootstrap nor --join: waiting until a member adds this node to its cluster',
+    );
   }
 
   let stopping: Promise<void> | undefined;
@@ -186,14 +193,16 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
 }
 
 /**
- * Ready once a leader is known and this node has applied everything committed when it first
- * learnt of one (so a restarted node is not ready while it replays or catches up).
+ * Ready once a leader is known, this node is a member of its configuration, and it has applied
+ * everything committed when it first saw both (so a restarted or newly added node is not ready
+ * while it replays or catches up).
  */
 function readiness(node: RaftNode): () => boolean {
   let target: number | undefined;
   return () => {
     const status = node.status();
-    if (status.leaderId === null) return false;
+    // A node waiting to be added, or removed, follows no configuration of its own.
+    if (status.leaderId === null || !status.membership.members.some((m) => m.id === node.id)) return false;
     target ??= status.commit;
     return status.applied >= target;
   };
@@ -202,6 +211,8 @@ function readiness(node: RaftNode): () => boolean {
 function eventLogger(log: Logger, self: NodeId, metrics: ClusterMetrics): (event: DriverEvent) => void {
   let leader: NodeId | null = null;
   let wasMember = false;
+  /** Started outside any configuration (waiting to be added or joining): report the moment it is added. */
+  let outside = false;
   return (event) => {
     switch (event.type) {
       case 'role':
@@ -216,8 +227,11 @@ function eventLogger(log: Logger, self: NodeId, metrics: ClusterMetrics): (event
         return;
       case 'membership':
         log.info({ members: describe(event.membership) }, 'membership changed');
-        if (event.membership.members.some((m) => m.id === self)) wasMember = true;
-        else if (wasMember) log.warn('this node was removed from the cluster; stop it');
+        if (event.membership.members.some((m) => m.id === self)) {
+          if (outside && !wasMember) log.info('this node was added to the cluster; catching up from the leader');
+          wasMember = true;
+        } else if (wasMember) log.warn('this node was removed from the cluster; stop it');
+        else outside = true;
         return;
       case 'snapshot-taken':
         log.info({ index: event.index, term: event.term }, 'snapshot taken; log compacted');

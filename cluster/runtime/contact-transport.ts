@@ -3,8 +3,12 @@
  *
  * A joining node starts with an empty configuration, so its transport knows no peer and would
  * drop its answers to the leader's first AppendEntries (the probe that its empty log fails),
- * never receiving the configuration entries. The members the join seed reports are added as
- * contacts until this node holds a configuration that includes itself.
+ * never receiving the configuration entries. Until this node holds a configuration that
+ * includes itself, two kinds of contacts fill the gap: the members a join seed reports
+ * (--join), and the sender of any message that says where it listens (a node started empty
+ * without --join, added by `vxctl join`, first hears of the cluster from the leader itself).
+ * Once this node is a member, only the configuration counts again: a removed server must not
+ * get answers that would let it campaign.
  */
 import type { Member, Message, NodeId } from '../consensus/types.js';
 import type { MessageHandler, Transport } from '../transport/types.js';
@@ -23,24 +27,38 @@ export class ContactTransport implements Transport {
   }
 
   onMessage(handler: MessageHandler): void {
-    this.inner.onMessage(handler);
+    this.inner.onMessage((message, senderRaftAddr) => {
+      // Before the handler: the answer is sent once the driver has handled the message.
+      if (senderRaftAddr !== undefined && !this.isMember() && !this.knows(message.from)) {
+        this.addContacts([{ id: message.from, voter: false, raftAddr: senderRaftAddr, clusterAddr: '' }]);
+      }
+      handler(message, senderRaftAddr);
+    });
   }
 
   setMembers(members: Member[]): void {
     this.members = members;
-    if (members.some((m) => m.id === this.self)) this.contacts.clear();
+    if (this.isMember()) this.contacts.clear();
     this.publish();
   }
 
   /** Peers to reach while this node is not yet in a configuration of its own. */
   addContacts(contacts: Member[]): void {
-    if (this.members.some((m) => m.id === this.self)) return;
+    if (this.isMember()) return;
     for (const c of contacts) if (c.id !== this.self) this.contacts.set(c.id, c);
     this.publish();
   }
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  private isMember(): boolean {
+    return this.members.some((m) => m.id === this.self);
+  }
+
+  private knows(id: NodeId): boolean {
+    return this.contacts.has(id) || this.members.some((m) => m.id === id);
   }
 
   private publish(): void {

@@ -81,12 +81,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Where a node keeps its Raft stores inside its data directory. */
+export function raftStoreDir(dataDir: string): string {
+  return join(dataDir, 'raft');
+}
+
 /**
  * True when the stores hold no Raft state yet, so --bootstrap/--join apply. A node that
  * started before but never heard from a cluster (a joiner that crashed early) still counts as
  * fresh: it must join again, since it cannot answer a leader it does not know.
  */
-function holdsNoRaftState(stores: DurableStores): boolean {
+export function holdsNoRaftState(stores: DurableStores): boolean {
   return stores.hardState.load() === null && stores.log.lastIndex() === 0;
 }
 
@@ -110,7 +115,7 @@ export class RaftNode {
   ) {}
 
   static async open(opts: RaftNodeOptions): Promise<RaftNode> {
-    const stores = openDurableStores(join(opts.dataDir, 'raft'));
+    const stores = openDurableStores(raftStoreDir(opts.dataDir));
     const fresh = holdsNoRaftState(stores);
     let transport: GrpcTransport | undefined;
     let stateMachine: ReplicaStateMachine | undefined;

@@ -18,7 +18,11 @@
  */
 import type { Member, Message } from '../consensus/types.js';
 
-export type MessageHandler = (message: Message) => void;
+/**
+ * `senderRaftAddr`: where the sender says it listens, when the transport carries it, so a node
+ * that holds no configuration yet can answer (see the paragraph above).
+ */
+export type MessageHandler = (message: Message, senderRaftAddr?: string) => void;
 
 export interface Transport {
   /** Queues `message` for `message.to`. Best effort; see above. */

@@ -11,6 +11,9 @@ export interface TransportTls {
   ca: Buffer;
 }
 
+/** Call metadata carrying the sender's own Raft address, so a node outside any configuration can answer it. */
+export const SENDER_ADDR_HEADER = 'x-raft-sender-addr';
+
 /** Why a message was dropped before any call carried it. */
 export type DropReason = 'unknown-peer' | 'queue-full' | 'removed' | 'closed';
 

@@ -5,9 +5,10 @@
 import { status, type Metadata, type ServerErrorResponse, type StatusObject } from '@grpc/grpc-js';
 import type { BearerTokenAuth } from '../../../src/server/auth.js';
 import type { Message, NodeId } from '../../consensus/types.js';
+import type { MessageHandler } from '../types.js';
 import type { RaftTransportServer } from '../../../src/gen/cluster/v1/raft.js';
 import { MalformedMessageError, messageFromEnvelope } from './codec.js';
-import type { RejectReason, TransportHooks } from './options.js';
+import { SENDER_ADDR_HEADER, type RejectReason, type TransportHooks } from './options.js';
 import { SnapshotAssembler } from './snapshot-stream.js';
 
 export interface ReceiverSettings {
@@ -15,7 +16,7 @@ export interface ReceiverSettings {
   auth: BearerTokenAuth | undefined;
   hooks: TransportHooks;
   /** The node's handler, or null before it registers one and after close. */
-  handler: () => ((message: Message) => void) | null;
+  handler: () => MessageHandler | null;
 }
 
 class Refusal extends Error {
@@ -36,6 +37,12 @@ function refusalFor(err: unknown): Refusal {
   throw err;
 }
 
+/** The Raft address the sending node listens on (SENDER_ADDR_HEADER), when it sent one. */
+function senderRaftAddr(metadata: Metadata): string | undefined {
+  const value = metadata.get(SENDER_ADDR_HEADER)[0];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 export function raftTransportHandlers(settings: ReceiverSettings): RaftTransportServer {
   const admit = (metadata: Metadata): void => {
     try {
@@ -46,7 +53,7 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
   };
 
   /** The node's handler for `message`, once the message is known to be for this node. */
-  const recipient = (message: Message): ((message: Message) => void) => {
+  const recipient = (message: Message): MessageHandler => {
     if (message.to !== settings.id) {
       throw new Refusal('misaddressed', status.FAILED_PRECONDITION, `message for ${message.to} reached node ${settings.id}`);
     }
@@ -64,7 +71,7 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
   return {
     deliver(call, callback) {
       let message: Message;
-      let handler: (message: Message) => void;
+      let handler: MessageHandler;
       try {
         admit(call.metadata);
         message = messageFromEnvelope(call.request);
@@ -74,7 +81,7 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
         return;
       }
       callback(null, {});
-      handler(message);
+      handler(message, senderRaftAddr(call.metadata));
     },
 
     installSnapshot(call, callback) {
@@ -102,7 +109,7 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
       call.on('end', () => {
         if (settled) return;
         let message: Message;
-        let handler: (message: Message) => void;
+        let handler: MessageHandler;
         try {
           message = assembler.finish();
           handler = recipient(message);
@@ -112,7 +119,7 @@ export function raftTransportHandlers(settings: ReceiverSettings): RaftTransport
         }
         settled = true;
         callback(null, {});
-        handler(message);
+        handler(message, senderRaftAddr(call.metadata));
       });
       // The sender cancelled or its deadline passed: nothing is delivered and no reply is due.
       call.on('cancelled', () => {

@@ -8,7 +8,7 @@ import { BearerTokenAuth } from '../../../src/server/auth.js';
 import type { Member, Message, NodeId } from '../../consensus/types.js';
 import { RaftTransportService } from '../../../src/gen/cluster/v1/raft.js';
 import type { MessageHandler, Transport } from '../types.js';
-import { resolveTransportOptions, type GrpcTransportOptions, type ResolvedTransportOptions } from './options.js';
+import { resolveTransportOptions, SENDER_ADDR_HEADER, type GrpcTransportOptions, type ResolvedTransportOptions } from './options.js';
 import { PeerLink } from './peer.js';
 import { raftTransportHandlers } from './receiver.js';
 
@@ -108,6 +108,7 @@ export class GrpcTransport implements Transport {
 
   private callMetadata(): Metadata {
     const metadata = new Metadata();
+    metadata.set(SENDER_ADDR_HEADER, this.address);
     if (this.options.token !== undefined) metadata.set('authorization', `Bearer ${this.options.token}`);
     return metadata;
   }
