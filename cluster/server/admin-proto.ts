@@ -11,12 +11,20 @@
  *   service ClusterAdmin {
  *     rpc InsertBatch(InsertBatchRequest) returns (InsertBatchResponse);
  *     rpc StateDigest(StateDigestRequest) returns (StateDigestResponse);
+ *     rpc Backup(BackupRequest) returns (stream BackupChunk);
  *   }
  *   message BatchPoint { int64 id = 1; repeated float vector = 2; string payload_insert_query = 3; }
  *   message InsertBatchRequest { string collection_name = 1; repeated BatchPoint points = 2; }
  *   message InsertBatchResponse { bool success = 1; string message = 2; uint32 inserted = 3; }
  *   message StateDigestRequest {}
  *   message StateDigestResponse { string digest = 1; uint64 applied_index = 2; uint64 commit_index = 3; string node_id = 4; }
+ *   message BackupRequest { uint32 chunk_size = 1; }
+ *   message BackupMember { string id = 1; bool voter = 2; string raft_addr = 3; string cluster_addr = 4; }
+ *   message BackupInfo {
+ *     uint64 applied_index = 1; uint64 term = 2; repeated BackupMember members = 3; string leader_id = 4;
+ *     uint64 size = 5; string sha256 = 6; string snapshot_id = 7; int64 created_at = 8;
+ *   }
+ *   message BackupChunk { BackupInfo info = 1; bytes data = 2; }
  */
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
@@ -48,6 +56,41 @@ export interface StateDigestResponse {
   nodeId: string;
 }
 
+export interface BackupRequest {
+  /** Bytes of the file per chunk; 0 means the default (see backup.ts). */
+  chunkSize: number;
+}
+
+export interface BackupMember {
+  id: string;
+  voter: boolean;
+  raftAddr: string;
+  clusterAddr: string;
+}
+
+/** What a backup is: the first message of the stream, before any of its bytes. */
+export interface BackupInfo {
+  /** The last log entry the backup includes, and its term. */
+  appliedIndex: number;
+  term: number;
+  /** The configuration the leader held when it took the backup. */
+  members: BackupMember[];
+  /** The leader that took it. */
+  leaderId: string;
+  /** Length and SHA-256 (hex) of the whole file the data chunks make up. */
+  size: number;
+  sha256: string;
+  /** The engine snapshot's own id and creation time (docs/snapshot-format.md). */
+  snapshotId: string;
+  createdAt: number;
+}
+
+/** The first chunk carries `info` and no data; the others carry the file's next bytes. */
+export interface BackupChunk {
+  info?: BackupInfo | null;
+  data: Buffer;
+}
+
 type ProtoJson = Parameters<typeof fromJSON>[0];
 
 const ADMIN_PROTO = {
@@ -62,6 +105,7 @@ const ADMIN_PROTO = {
                   methods: {
                     InsertBatch: { requestType: 'InsertBatchRequest', responseType: 'InsertBatchResponse' },
                     StateDigest: { requestType: 'StateDigestRequest', responseType: 'StateDigestResponse' },
+                    Backup: { requestType: 'BackupRequest', responseType: 'BackupChunk', responseStream: true },
                   },
                 },
                 BatchPoint: {
@@ -91,6 +135,33 @@ const ADMIN_PROTO = {
                     appliedIndex: { type: 'uint64', id: 2 },
                     commitIndex: { type: 'uint64', id: 3 },
                     nodeId: { type: 'string', id: 4 },
+                  },
+                },
+                BackupRequest: { fields: { chunkSize: { type: 'uint32', id: 1 } } },
+                BackupMember: {
+                  fields: {
+                    id: { type: 'string', id: 1 },
+                    voter: { type: 'bool', id: 2 },
+                    raftAddr: { type: 'string', id: 3 },
+                    clusterAddr: { type: 'string', id: 4 },
+                  },
+                },
+                BackupInfo: {
+                  fields: {
+                    appliedIndex: { type: 'uint64', id: 1 },
+                    term: { type: 'uint64', id: 2 },
+                    members: { rule: 'repeated', type: 'BackupMember', id: 3 },
+                    leaderId: { type: 'string', id: 4 },
+                    size: { type: 'uint64', id: 5 },
+                    sha256: { type: 'string', id: 6 },
+                    snapshotId: { type: 'string', id: 7 },
+                    createdAt: { type: 'int64', id: 8 },
+                  },
+                },
+                BackupChunk: {
+                  fields: {
+                    info: { type: 'BackupInfo', id: 1 },
+                    data: { type: 'bytes', id: 2 },
                   },
                 },
               },

@@ -7,12 +7,16 @@ import { withSafeDecoding } from '../../src/server/malformed.js';
 import type { RaftNode } from '../runtime/raft-node.js';
 import {
   ClusterAdminService,
+  type BackupChunk,
+  type BackupRequest,
   type InsertBatchRequest,
   type InsertBatchResponse,
   type StateDigestResponse,
 } from './admin-proto.js';
+import { backupChunks, backupChunkSize, takeBackup } from './backup.js';
+import { withStreamRedirectTrailers } from './backup-redirect.js';
 import { writerOf, type LeaderRouter } from './leader-router.js';
-import type { UnaryMethod } from './peer-client.js';
+import type { PeerClients, UnaryMethod } from './peer-client.js';
 import { withRedirectTrailers } from './redirect.js';
 
 export interface AdminServiceOptions {
@@ -20,9 +24,12 @@ export interface AdminServiceOptions {
   adapter: CallAdapter;
   router: LeaderRouter;
   limits: RequestLimits;
+  /** Forwards a follower's Backup stream to the leader. */
+  peers: PeerClients;
 }
 
 export const InsertBatchMethod = ClusterAdminService.InsertBatch as unknown as UnaryMethod<InsertBatchRequest, InsertBatchResponse>;
+export const BackupMethod = ClusterAdminService.Backup as unknown as UnaryMethod<BackupRequest, BackupChunk>;
 
 export class AdminService {
   constructor(private readonly options: AdminServiceOptions) {}
@@ -34,6 +41,10 @@ export class AdminService {
         a.unary('InsertBatch', h, { operation: 'insert_batch' }),
       ),
       StateDigest: a.unary('StateDigest', () => this.stateDigest()),
+      Backup: withStreamRedirectTrailers(
+        (r: BackupRequest, send: (c: BackupChunk) => Promise<void>, ctx: CallContext) => this.backup(r, send, ctx),
+        (h) => a.serverStreaming('Backup', h, { operation: 'backup' }),
+      ),
     };
     server.addService(withSafeDecoding(ClusterAdminService), handlers);
   }
@@ -52,6 +63,27 @@ export class AdminService {
       });
       return { success: true, message: `inserted ${r.points.length} points`, inserted: r.points.length };
     });
+  }
+
+  /**
+   * Served by the leader (a follower relays the leader's stream) after a ReadIndex, so the
+   * backup holds every write acknowledged before the call began (see backup.ts).
+   */
+  private backup(r: BackupRequest, send: (chunk: BackupChunk) => Promise<void>, ctx: CallContext): Promise<void> {
+    const { node, router, peers } = this.options;
+    return router.route(
+      ctx,
+      async () => {
+        const chunkSize = backupChunkSize(r.chunkSize);
+        const backup = await takeBackup(node);
+        const { appliedIndex, term, size, snapshotId } = backup.info;
+        ctx.log.info({ appliedIndex, term, size, snapshotId }, 'streaming a backup');
+        for (const chunk of backupChunks(backup, chunkSize)) await send(chunk);
+      },
+      async (leaderAddr, metadata) => {
+        for await (const chunk of peers.stream(leaderAddr, BackupMethod, r, metadata, ctx.signal)) await send(chunk);
+      },
+    );
   }
 
   /** This node's own view: compare the digests of all nodes once their applied indexes agree. */

@@ -35,7 +35,15 @@ export class LeaderRouter {
   ) {}
 
   /** Serves with `local` on the leader, else sends the same request to the leader by `method`. */
-  async serve<Req, Res>(ctx: CallContext, request: Req, method: UnaryMethod<Req, Res>, local: () => Promise<Res>, timeoutMs = this.options.forwardTimeoutMs): Promise<Res> {
+  serve<Req, Res>(ctx: CallContext, request: Req, method: UnaryMethod<Req, Res>, local: () => Promise<Res>, timeoutMs = this.options.forwardTimeoutMs): Promise<Res> {
+    return this.route(ctx, local, (leaderAddr, metadata) => this.peers.call(leaderAddr, method, request, metadata, timeoutMs));
+  }
+
+  /**
+   * serve() for calls of any shape (a server stream, say): `forward` makes the same call to the
+   * leader's cluster address with the metadata a forwarded call carries.
+   */
+  async route<T>(ctx: CallContext, local: () => Promise<T>, forward: (leaderAddr: string, metadata: Metadata) => Promise<T>): Promise<T> {
     if (this.node.isLeader) {
       try {
         return await local();
@@ -53,7 +61,7 @@ export class LeaderRouter {
       if (typeof value === 'string') metadata.set(key, value);
     }
     metadata.set(FORWARDED_BY_METADATA_KEY, this.node.id);
-    return this.peers.call(leader.clusterAddr, method, request, metadata, timeoutMs);
+    return forward(leader.clusterAddr, metadata);
   }
 
   /** A leadership loss inside the driver becomes a redirect to whoever leads now. */

@@ -9,7 +9,7 @@ import { errorCodeForStatus } from '../../src/server/status.js';
 import { NotLeaderHere } from '../runtime/raft-node.js';
 import { LEADER_ADDR_METADATA_KEY } from './redirect.js';
 
-/** The parts of a grpc-js method definition a unary call needs. */
+/** The parts of a grpc-js method definition a unary or server-streaming call needs. */
 export interface UnaryMethod<Req, Res> {
   path: string;
   requestSerialize: (value: Req) => Buffer;
@@ -34,15 +34,13 @@ export class PeerClients {
 
   /** `metadata` is sent as given plus the cluster token. */
   call<Req, Res>(address: string, method: UnaryMethod<Req, Res>, request: Req, metadata: Metadata, timeoutMs: number): Promise<Res> {
-    const md = metadata.clone();
-    if (this.options.authToken !== undefined) md.set('authorization', `Bearer ${this.options.authToken}`);
     return new Promise((resolve, reject) => {
       this.client(address).makeUnaryRequest(
         method.path,
         method.requestSerialize,
         method.responseDeserialize,
         request,
-        md,
+        this.withToken(metadata),
         { deadline: Date.now() + timeoutMs },
         (error: ServiceError | null, response?: Res) => {
           if (error) reject(fromStatus(error, address));
@@ -52,9 +50,30 @@ export class PeerClients {
     });
   }
 
+  /** A server-streaming call without a deadline (it may run long); aborting `signal` cancels it. */
+  async *stream<Req, Res>(address: string, method: UnaryMethod<Req, Res>, request: Req, metadata: Metadata, signal: AbortSignal): AsyncGenerator<Res> {
+    const call = this.client(address).makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, this.withToken(metadata));
+    const cancel = (): void => call.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      for await (const message of call as AsyncIterable<Res>) yield message;
+    } catch (error) {
+      throw fromStatus(error as ServiceError, address);
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      call.cancel();
+    }
+  }
+
   close(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+  }
+
+  private withToken(metadata: Metadata): Metadata {
+    const md = metadata.clone();
+    if (this.options.authToken !== undefined) md.set('authorization', `Bearer ${this.options.authToken}`);
+    return md;
   }
 
   private client(address: string): Client {
