@@ -27,6 +27,7 @@ import { PeerClients } from '../server/peer-client.js';
 import type { NodeConfig } from './config.js';
 import { forceNewCluster } from './force-new-cluster.js';
 import { joinCluster } from './join.js';
+import { restoreBackup } from './restore.js';
 
 export interface RunningClusterNode {
   node: RaftNode;
@@ -64,6 +65,7 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
   // The root logger carries the node id; each component adds only its name.
   const log = logger.child({ component: 'cluster-node' });
   const tls = await tlsMaterial(config);
+  if (config.restore !== undefined) await restoreBackup({ ...config, restore: config.restore }, log);
   let node: RaftNode | undefined;
   const metrics = createMetrics({
     defaultLabels: { node_id: config.id },
