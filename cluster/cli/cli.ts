@@ -130,7 +130,7 @@ function connect(command: CommandSpec, flags: FlagValues, env: NodeJS.ProcessEnv
     if (addresses.length !== 1) throw new UsageError('--addr takes one host:port with --standalone');
     return { kind: 'standalone', client: new VectorXLiteClient(addresses[0], options) };
   }
-  return { kind: 'cluster', client: new ClusterClient(addresses, options) };
+  return { kind: 'cluster', client: new ClusterClient(addresses, options), addresses, options };
 }
 
 function clientOptions(flags: FlagValues, env: NodeJS.ProcessEnv): ClientOptions {
