@@ -14,11 +14,16 @@ mod payload;
 mod search;
 mod select_rewrite;
 mod snapshot;
+mod snapshot_assembly;
+mod snapshot_chunks;
+mod snapshot_staging;
 mod types;
 mod vector;
 
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Result};
+pub use snapshot_assembly::SnapshotWriter;
+pub use snapshot_chunks::{SnapshotChunk, SnapshotReader, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE};
 pub use types::{
     CollectionConfig, CollectionInfo, Distance, ImportSummary, IndexProgress, NewPoint,
     OpenOptions, RebuildReason, SearchHit, SearchQuery, SnapshotFileInfo, SnapshotFileType,

@@ -18,6 +18,8 @@ use crate::types::{SnapshotFileInfo, SnapshotFileType, SnapshotMetadata};
 pub const MAGIC: &[u8; 8] = b"VXLSNAP1";
 pub const VERSION: u32 = 1;
 pub const DB_FILE_NAME: &str = "vectorxlite.db";
+/// Bytes before the metadata: the magic and the metadata length.
+pub const FIXED_HEADER_BYTES: usize = 12;
 /// Refuses metadata larger than this before reading it: a corrupted length must not
 /// make the engine allocate gigabytes.
 const MAX_METADATA_BYTES: u32 = 16 * 1024 * 1024;
@@ -159,28 +161,25 @@ impl Verified {
     }
 }
 
-/// Checks magic, version, lengths, every per-file checksum and the overall checksum.
-pub fn verify(src: &Path) -> Result<Verified> {
-    let mut input = BufReader::new(File::open(src).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::new(ErrorCode::NotFound, format!("snapshot file {} does not exist", src.display()))
-        } else {
-            Error::from(e)
-        }
-    })?);
-    let file_len = input.get_ref().metadata()?.len();
-    let mut header = [0u8; 12];
-    if file_len < 12 || input.read_exact(&mut header).is_err() || &header[..8] != MAGIC {
+/// The metadata length a container's first 12 bytes announce, after checking the magic and
+/// that the length is in range.
+pub fn metadata_len(fixed: &[u8; FIXED_HEADER_BYTES]) -> Result<u32> {
+    if &fixed[..8] != MAGIC {
         return Err(invalid("not a VectorXLite snapshot (missing VXLSNAP1 header)"));
     }
-    let meta_len = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-    if meta_len > MAX_METADATA_BYTES || 12 + meta_len as u64 > file_len {
-        return Err(invalid("snapshot metadata length is out of range: the file is truncated or corrupted"));
+    let len = u32::from_le_bytes([fixed[8], fixed[9], fixed[10], fixed[11]]);
+    if len > MAX_METADATA_BYTES {
+        return Err(invalid("snapshot metadata length is out of range: the snapshot is corrupted"));
     }
-    let mut json = vec![0u8; meta_len as usize];
-    input.read_exact(&mut json)?;
-    let parsed: MetadataJson = serde_json::from_slice(&json)
-        .map_err(|e| invalid(format!("snapshot metadata is not valid: {e}")))?;
+    Ok(len)
+}
+
+/// Parses the metadata JSON and checks what it says about itself: version, file types,
+/// sizes adding up to totalSize, exactly one sqlite_db file. Checksums are checked against
+/// the bytes by `verify`.
+pub fn parse_metadata(json: &[u8]) -> Result<SnapshotMetadata> {
+    let parsed: MetadataJson =
+        serde_json::from_slice(json).map_err(|e| invalid(format!("snapshot metadata is not valid: {e}")))?;
     if parsed.version != VERSION {
         return Err(invalid(format!(
             "snapshot format version {} is not supported (expected {VERSION})",
@@ -200,18 +199,54 @@ pub fn verify(src: &Path) -> Result<Verified> {
     if sum != parsed.total_size {
         return Err(invalid("snapshot totalSize does not equal the sum of its file sizes"));
     }
-    if 12 + meta_len as u64 + parsed.total_size != file_len {
-        return Err(invalid(format!(
-            "snapshot is {file_len} bytes but its metadata describes {}: truncated or corrupted",
-            12 + meta_len as u64 + parsed.total_size
-        )));
-    }
     if files.iter().filter(|f| f.file_type == SnapshotFileType::SqliteDb).count() != 1 {
         return Err(invalid("snapshot must hold exactly one sqlite_db file"));
     }
+    Ok(SnapshotMetadata {
+        snapshot_id: parsed.snapshot_id,
+        created_at: parsed.created_at,
+        total_size: parsed.total_size,
+        files,
+        version: parsed.version,
+        checksum: parsed.checksum,
+    })
+}
+
+/// The container's length as its header announces it: header, metadata and file bytes.
+pub fn container_len(meta_len: u32, meta: &SnapshotMetadata) -> u64 {
+    FIXED_HEADER_BYTES as u64 + meta_len as u64 + meta.total_size
+}
+
+/// Checks magic, version, lengths, every per-file checksum and the overall checksum.
+pub fn verify(src: &Path) -> Result<Verified> {
+    let mut input = BufReader::new(File::open(src).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::new(ErrorCode::NotFound, format!("snapshot file {} does not exist", src.display()))
+        } else {
+            Error::from(e)
+        }
+    })?);
+    let file_len = input.get_ref().metadata()?.len();
+    let mut fixed = [0u8; FIXED_HEADER_BYTES];
+    if file_len < FIXED_HEADER_BYTES as u64 || input.read_exact(&mut fixed).is_err() {
+        return Err(invalid("not a VectorXLite snapshot (missing VXLSNAP1 header)"));
+    }
+    let meta_len = metadata_len(&fixed)?;
+    if FIXED_HEADER_BYTES as u64 + meta_len as u64 > file_len {
+        return Err(invalid("snapshot metadata length is out of range: the file is truncated or corrupted"));
+    }
+    let mut json = vec![0u8; meta_len as usize];
+    input.read_exact(&mut json)?;
+    let meta = parse_metadata(&json)?;
+    if container_len(meta_len, &meta) != file_len {
+        return Err(invalid(format!(
+            "snapshot is {file_len} bytes but its metadata describes {}: truncated or corrupted",
+            container_len(meta_len, &meta)
+        )));
+    }
     let mut overall = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
-    for f in &files {
+    for f in &meta.files {
         let mut hasher = Sha256::new();
         let mut left = f.file_size;
         while left > 0 {
@@ -225,20 +260,10 @@ pub fn verify(src: &Path) -> Result<Verified> {
             return Err(invalid(format!("checksum mismatch in snapshot file {}", f.file_name)));
         }
     }
-    if hex::encode(overall.finalize()) != parsed.checksum.to_ascii_lowercase() {
+    if hex::encode(overall.finalize()) != meta.checksum.to_ascii_lowercase() {
         return Err(invalid("snapshot overall checksum mismatch"));
     }
-    Ok(Verified {
-        meta: SnapshotMetadata {
-            snapshot_id: parsed.snapshot_id,
-            created_at: parsed.created_at,
-            total_size: parsed.total_size,
-            files,
-            version: parsed.version,
-            checksum: parsed.checksum,
-        },
-        data_offset: 12 + meta_len as u64,
-    })
+    Ok(Verified { meta, data_offset: FIXED_HEADER_BYTES as u64 + meta_len as u64 })
 }
 
 /// Opens a staged snapshot database and checks it is a VectorXLite database whose every

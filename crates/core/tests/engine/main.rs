@@ -9,3 +9,4 @@ mod durability;
 mod lifecycle;
 mod search;
 mod snapshot;
+mod snapshot_stream;
