@@ -3,9 +3,10 @@
  * snapshot kept, one config entry of this node alone at a new term, the previous membership
  * logged at warn; a driver opened on the result elects itself and commits and applies
  * everything it held, and so does a later start without the flag. Refused on an empty data dir
- * with nothing created; a second run finds nothing to do.
+ * with nothing created; a second run finds nothing to do. The flag is taken from the command
+ * line only, and never with --bootstrap or --join.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import test, { type ExecutionContext } from 'ava';
@@ -14,6 +15,7 @@ import { VectorXLiteError } from '../../src/errors.js';
 import { RaftDriver } from '../../cluster/consensus/driver.js';
 import { decodeMembership, encodeMembership } from '../../cluster/consensus/membership.js';
 import type { LogEntry, Member, Membership } from '../../cluster/consensus/types.js';
+import { parseNodeCommandLine } from '../../cluster/node/config.js';
 import { forceNewCluster } from '../../cluster/node/force-new-cluster.js';
 import { raftStoreDir } from '../../cluster/runtime/raft-node.js';
 import { SeededRandom } from '../../cluster/simulation/random.js';
@@ -151,4 +153,18 @@ test('refused on an empty data dir, creating nothing', async (t) => {
   const files = readdirSync(join(dataDir, 'raft')).sort();
   t.throws(() => forceNewCluster(dataDir, A, capturingLogger().logger), { message: /holds no Raft state/ });
   t.deepEqual(readdirSync(join(dataDir, 'raft')).sort(), files);
+});
+
+test('the flag is command-line only and excludes --bootstrap and --join', async (t) => {
+  const required = ['--id', 'a', '--raft-addr', A.raftAddr, '--cluster-addr', A.clusterAddr, '--data-dir', '/tmp/a'];
+  t.like(parseNodeCommandLine([...required, '--force-new-cluster']), { help: false, config: { forceNewCluster: true, bootstrap: false } });
+  t.like(parseNodeCommandLine(required), { config: { forceNewCluster: false } });
+  for (const extra of [['--bootstrap'], ['--join', '127.0.0.1:5002']]) {
+    t.throws(() => parseNodeCommandLine([...required, '--force-new-cluster', ...extra]), { message: /--force-new-cluster restarts a surviving node from its own data; drop --bootstrap and --join/ });
+  }
+  const file = join(await tempDir(t), 'node.yaml');
+  writeFileSync(file, 'force-new-cluster: true\n');
+  const error = t.throws(() => parseNodeCommandLine([...required, '--config', file]), { instanceOf: VectorXLiteError });
+  t.is(error?.code, 'INVALID_ARGUMENT');
+  t.regex(error?.message ?? '', /accepted on the command line only/);
 });
