@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
+import type { SavedBackup } from '../../cluster/cli/backup.js';
 import type { ClusterInfo } from '../../cluster/index.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { FAST_RAFT, TestCluster, waitFor } from './helpers/cluster.js';
@@ -87,4 +90,47 @@ test('over TLS: vxctl trusts the node through --tls-ca; without TLS the call fai
   const plain = await vxctl(['exists', '--addr', node.clusterAddr, '--collection', 'docs', '--deadline-ms', '2000']);
   t.is(plain.code, 1);
   t.regex(plain.stderr, /^error: (UNAVAILABLE|DEADLINE_EXCEEDED): /);
+});
+
+test('backup: a verified snapshot file written atomically, through a follower that redirects under --no-forward', async (t) => {
+  const cluster = await TestCluster.start(t, 2, [...FAST_RAFT, '--no-forward']);
+  const leader = await cluster.waitForLeader();
+  const follower = cluster.nodes.find((n) => n !== leader)!;
+  const members = ['--addr', `${follower.clusterAddr},${leader.clusterAddr}`];
+  await vxctlJson(['create-collection', ...members, '--collection', 'docs', '--dimension', '2']);
+  await vxctlJson(['insert', ...members, '--collection', 'docs', '--id', '1', '--vector', '1,0']);
+  const dir = await tempDir(t);
+  const out = join(dir, 'cluster.vxlsnap');
+
+  const text = await vxctl(['backup', '--addr', follower.clusterAddr, '--out', out]);
+  t.is(text.code, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split('\n');
+  t.is(lines[0], `backup written to ${out} and verified (every SHA-256 matches)`);
+  t.regex(lines[1], new RegExp(`^  ${(await stat(out)).size} bytes, sha256 [0-9a-f]{64}$`));
+  t.regex(lines[2], new RegExp(`^  taken by leader ${leader.id} at log index \\d+, term \\d+; members n1, n2$`));
+
+  // Taken again over the same file: replaced whole, and --json describes it.
+  const saved = await vxctlJson<SavedBackup>(['backup', '--addr', follower.clusterAddr, '--out', out, '--chunk-size', '1000']);
+  t.is(saved.file, out);
+  t.is(saved.via, leader.clusterAddr, 'the follower redirected the call to the leader');
+  t.is(saved.leaderId, leader.id);
+  t.is(saved.size, (await stat(out)).size);
+  t.is(saved.sha256, createHash('sha256').update(await readFile(out)).digest('hex'));
+  t.deepEqual(saved.members.map((m) => m.id).sort(), ['n1', 'n2']);
+  t.deepEqual(await readdir(dir), ['cluster.vxlsnap'], 'no temporary file is left behind');
+
+  const badChunk = await vxctl(['backup', ...members, '--out', out, '--chunk-size', '0']);
+  t.is(badChunk.code, 2);
+  t.regex(badChunk.stderr, /--chunk-size must be an integer of at least 1/);
+  const hugeChunk = await vxctl(['backup', ...members, '--out', out, '--chunk-size', String(64 * 1024 * 1024)]);
+  t.is(hugeChunk.code, 1);
+  t.regex(hugeChunk.stderr, /^error: INVALID_ARGUMENT: chunk_size must be between/);
+  const noDir = await vxctl(['backup', ...members, '--out', join(dir, 'missing', 'b.vxlsnap')]);
+  t.is(noDir.code, 1);
+  t.regex(noDir.stderr, /^error: IO_ERROR: cannot write the backup next to /);
+  const standalone = await vxctl(['backup', '--standalone', '--out', out]);
+  t.is(standalone.code, 2);
+  t.regex(standalone.stderr, /backup works against a cluster only/);
+  t.deepEqual(await readdir(dir), ['cluster.vxlsnap'], 'failed backups leave the earlier file alone and nothing else');
+  t.is(saved.sha256, createHash('sha256').update(await readFile(out)).digest('hex'));
 });

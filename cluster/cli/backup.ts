@@ -56,15 +56,19 @@ export async function saveBackup(addresses: readonly string[], options: ClientOp
 
 /** One attempt: the stream into `partial`, checked against the announced size and SHA-256, fsynced. */
 async function download(address: string, options: ClientOptions, request: BackupRequest, partial: string): Promise<BackupInfo> {
+  let handle: FileHandle;
+  try {
+    handle = await open(partial, 'wx');
+  } catch (error) {
+    throw new VectorXLiteError('IO_ERROR', `cannot write the backup next to ${dirname(partial)}: ${(error as Error).message}`, { cause: error });
+  }
   const channel = channelFor(options);
   const client = new Client(address, channel.credentials, channel.options);
   const metadata = new Metadata();
   if (options.token !== undefined) metadata.set('authorization', `Bearer ${options.token}`);
   const deadline = options.deadlineMs === undefined ? Infinity : Date.now() + options.deadlineMs;
   const call = client.makeServerStreamRequest(BackupMethod.path, BackupMethod.requestSerialize, BackupMethod.responseDeserialize, request, metadata, { deadline });
-  let handle: FileHandle | undefined;
   try {
-    handle = await open(partial, 'wx');
     let info: BackupInfo | undefined;
     let received = 0;
     const hash = createHash('sha256');
@@ -87,7 +91,7 @@ async function download(address: string, options: ClientOptions, request: Backup
     return info;
   } finally {
     call.cancel();
-    await handle?.close();
+    await handle.close();
     client.close();
   }
 }
