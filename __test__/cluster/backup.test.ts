@@ -169,6 +169,12 @@ test('--restore is refused without --bootstrap, from a damaged or foreign file, 
   const noBootstrap = await refusedStart(t, empty, ['--restore', good]);
   t.is(noBootstrap.code, 2);
   t.regex(noBootstrap.output, /--restore needs --bootstrap/);
+  // In a --config file it would restore again at every restart.
+  const yaml = join(dir, 'node.yaml');
+  await writeFile(yaml, `bootstrap: true\nrestore: ${good}\n`);
+  const inFile = await refusedStart(t, empty, ['--config', yaml]);
+  t.is(inFile.code, 2);
+  t.regex(inFile.output, /restore is accepted on the command line only/);
 
   for (const file of [damaged, foreign]) {
     const refused = await refusedStart(t, empty, ['--bootstrap', '--restore', file]);
