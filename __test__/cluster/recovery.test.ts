@@ -14,9 +14,9 @@ import { ClusterMethods, FAST_RAFT, ReadConsistency, rpc, TestCluster, waitFor, 
 const vector = (i: number): number[] => [i, 1, i % 5];
 const insert = (node: TestNode, id: number) => rpc(node.clusterAddr, ClusterMethods.insert, { collectionName: 'r', id, vector: vector(id), payloadInsertQuery: '' });
 
-/** The ids `node` holds in its own data (consistency NONE), sorted. */
-async function idsOn(node: TestNode): Promise<number[]> {
-  const r = await rpc(node.clusterAddr, ClusterMethods.search, { collectionName: 'r', vector: vector(0), topK: 1000, payloadSearchQuery: '', consistency: ReadConsistency.READ_CONSISTENCY_NONE });
+/** The ids `node` holds in its own data (consistency NONE unless given), sorted. */
+async function idsOn(node: TestNode, consistency = ReadConsistency.READ_CONSISTENCY_NONE): Promise<number[]> {
+  const r = await rpc(node.clusterAddr, ClusterMethods.search, { collectionName: 'r', vector: vector(0), topK: 1000, payloadSearchQuery: '', consistency });
   return r.results.map((p) => Number(p.rowid)).sort((a, b) => a - b);
 }
 
@@ -42,7 +42,8 @@ test('a survivor forced into a new cluster keeps every acknowledged write, takes
   await cluster.waitForLeader([survivor]);
   const warning = survivor.logs().find((l) => l.level === 40 && String(l.msg).startsWith('--force-new-cluster: this node is now the only voter'));
   t.deepEqual((warning?.previousMembers as string[] | undefined)?.map((m) => m.split(' ')[0]).sort(), ['n1', 'n2', 'n3'], 'the old membership is logged at warn');
-  t.deepEqual(await idsOn(survivor), range(1, 40), 'every acknowledged write is there, the refused one is not');
+  // Linearizable: read once the new leader has applied everything it committed.
+  t.deepEqual(await idsOn(survivor, ReadConsistency.READ_CONSISTENCY_LINEARIZABLE), range(1, 40), 'every acknowledged write is there, the refused one is not');
   await insert(survivor, 41);
   t.deepEqual((await survivor.info()).nodes.map((n) => n.nodeId), [survivor.id]);
 
