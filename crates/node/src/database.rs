@@ -43,11 +43,11 @@ pub fn register(env: Env, exports: JsValue) -> JsResult<()> {
     EXPORTS.iter().try_for_each(|(name, body)| define(env, exports, name, *body))
 }
 
-fn arg(args: &[JsValue], index: usize, what: &str) -> JsResult<JsValue> {
+pub(crate) fn arg(args: &[JsValue], index: usize, what: &str) -> JsResult<JsValue> {
     args.get(index).copied().ok_or_else(|| JsError::invalid(format!("{what} is required")))
 }
 
-fn engine(env: Env, args: &[JsValue]) -> JsResult<Handle> {
+pub(crate) fn engine(env: Env, args: &[JsValue]) -> JsResult<Handle> {
     let handle = arg(args, 0, "database handle")?;
     unwrap::<Handle>(env, handle, &DATABASE_TAG, "database handle").cloned()
 }

@@ -207,25 +207,41 @@ impl Env {
 
     /// Copies a Float32Array's elements out with one memcpy (the JS side converts number[]).
     pub fn get_float32_vec(self, value: sys::napi_value, what: &str) -> JsResult<Vec<f32>> {
+        self.copy_typed_array(value, sys::napi_float32_array, what, "a Float32Array")
+    }
+
+    /// Copies the bytes of a Buffer (or any Uint8Array) out with one memcpy.
+    pub fn get_bytes(self, value: sys::napi_value, what: &str) -> JsResult<Vec<u8>> {
+        self.copy_typed_array(value, sys::napi_uint8_array, what, "a Buffer")
+    }
+
+    /// `kind` must be the typed array type whose element is `T`.
+    fn copy_typed_array<T: Copy>(
+        self,
+        value: sys::napi_value,
+        kind: sys::napi_typedarray_type,
+        what: &str,
+        expected: &str,
+    ) -> JsResult<Vec<T>> {
         let mut is_typed = false;
         self.ok(unsafe { sys::napi_is_typedarray(self.0, value, &mut is_typed) })?;
         if !is_typed {
-            return Err(JsError::invalid(format!("{what} must be a Float32Array")));
+            return Err(JsError::invalid(format!("{what} must be {expected}")));
         }
-        let mut kind = 0;
+        let mut actual = 0;
         let mut len = 0usize;
         // Node returns `data` already advanced by the view's byteOffset.
         let mut data: *mut std::os::raw::c_void = ptr::null_mut();
         self.ok(unsafe {
-            sys::napi_get_typedarray_info(self.0, value, &mut kind, &mut len, &mut data, ptr::null_mut(), ptr::null_mut())
+            sys::napi_get_typedarray_info(self.0, value, &mut actual, &mut len, &mut data, ptr::null_mut(), ptr::null_mut())
         })?;
-        if kind != sys::napi_float32_array {
-            return Err(JsError::invalid(format!("{what} must be a Float32Array")));
+        if actual != kind {
+            return Err(JsError::invalid(format!("{what} must be {expected}")));
         }
-        let mut out = Vec::<f32>::with_capacity(len);
+        let mut out = Vec::<T>::with_capacity(len);
         if len > 0 {
             unsafe {
-                ptr::copy_nonoverlapping(data.cast::<f32>(), out.as_mut_ptr(), len);
+                ptr::copy_nonoverlapping(data.cast::<T>(), out.as_mut_ptr(), len);
                 out.set_len(len);
             }
         }
