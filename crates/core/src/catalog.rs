@@ -4,6 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::guard::SchemaNames;
 use crate::names::{quote, vectors_table, META_TABLE, REGISTRY_TABLE};
 use crate::types::Distance;
 
@@ -122,6 +123,23 @@ pub fn load_all(conn: &Connection) -> Result<Vec<Collection>> {
         out.push(c);
     }
     Ok(out)
+}
+
+/// The names payload SQL rules depend on: every collection's payload table (readable),
+/// and every view and trigger in the main and temp schemas (never run by payload SQL).
+pub fn payload_sql_names(conn: &Connection) -> Result<SchemaNames> {
+    let names = |sql: &str| -> Result<Vec<String>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+    };
+    Ok(SchemaNames::new(
+        names(&format!("SELECT name FROM {REGISTRY_TABLE}"))?,
+        names(
+            "SELECT name FROM main.sqlite_master WHERE type IN ('view', 'trigger')
+             UNION ALL SELECT name FROM temp.sqlite_master WHERE type IN ('view', 'trigger')",
+        )?,
+    ))
 }
 
 pub fn insert(conn: &Connection, c: &Collection) -> Result<()> {

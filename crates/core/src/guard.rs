@@ -3,15 +3,14 @@
 //! from `sqlite3_stmt_readonly`, and an authorizer (consulted by SQLite while compiling)
 //! limits the tables it may touch. No string matching decides what SQL is allowed.
 
+use std::collections::HashSet;
 use std::ffi::{c_char, CStr, CString};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use std::sync::Mutex;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{ffi, Connection};
 
 use crate::error::{environment_code, Error, ErrorCode, Result};
-use crate::names::is_internal_table;
 
 /// Authorizer code of a recursive CTE (SQLite 3.8.3), absent from the bindings
 /// libsqlite3-sys 0.25 ships (SQLite 3.6.23 API).
@@ -22,25 +21,60 @@ extern "C" {
     fn sqlite3_stmt_readonly(stmt: *mut ffi::sqlite3_stmt) -> std::os::raw::c_int;
 }
 
+/// The names in SQLite's schema that payload SQL rules depend on, compared
+/// case-insensitively like SQL names.
+#[derive(Clone, Debug)]
+pub struct SchemaNames {
+    /// The collections' payload tables: the only tables payload SQL may read.
+    collections: HashSet<String>,
+    /// Views and triggers: code stored in the database, which payload SQL may not run.
+    stored_code: HashSet<String>,
+}
+
+impl SchemaNames {
+    pub fn new(collections: Vec<String>, stored_code: Vec<String>) -> SchemaNames {
+        let lower = |names: Vec<String>| names.into_iter().map(|n| n.to_ascii_lowercase()).collect();
+        SchemaNames { collections: lower(collections), stored_code: lower(stored_code) }
+    }
+
+    fn is_collection(&self, table: &str) -> bool {
+        self.collections.contains(&table.to_ascii_lowercase())
+    }
+
+    fn is_stored_code(&self, name: &str) -> bool {
+        self.stored_code.contains(&name.to_ascii_lowercase())
+    }
+}
+
 /// The tables a payload statement may touch.
 #[derive(Clone, Debug)]
 pub enum Policy {
     /// A collection's payload schema: creates exactly that table in the main schema.
     CreateTable { table: String },
-    /// A payload insert: inserts into the collection's own table, may read user tables.
-    InsertInto { table: String },
-    /// A payload search: reads user tables only.
-    ReadOnly,
+    /// A payload insert: inserts into the collection's own table, may read collection tables.
+    InsertInto { table: String, names: SchemaNames },
+    /// A payload search: reads collection tables only.
+    ReadOnly { names: SchemaNames },
 }
 
 impl Policy {
     fn decide(&self, ctx: &AuthContext<'_>) -> std::result::Result<(), String> {
-        // Triggers and views run code the statement author did not write here; none exist
-        // on user tables by construction, and refusing them keeps the rule simple.
-        if let Some(accessor) = ctx.accessor {
-            return Err(format!("access through trigger or view '{accessor}' is not allowed"));
-        }
         let in_main = matches!(ctx.database_name, None | Some("main"));
+        // SQLite names the trigger, view or CTE whose body it is compiling as the accessor.
+        // A CTE is part of the statement and reads like it; a trigger or view runs code the
+        // statement's author did not write here, so it is refused (and so is a CTE named
+        // like one: SQLite gives no other way to tell them apart).
+        if let Some(accessor) = ctx.accessor {
+            let stored = match self {
+                Policy::CreateTable { .. } => true,
+                Policy::InsertInto { names, .. } | Policy::ReadOnly { names } => names.is_stored_code(accessor),
+            };
+            if stored {
+                return Err(format!(
+                    "payload SQL may only use collection payload tables; access through the trigger or view '{accessor}' is refused"
+                ));
+            }
+        }
         match (self, ctx.action) {
             (_, AuthAction::Select) | (_, AuthAction::Function { .. }) => Ok(()),
             (_, AuthAction::Unknown { code, .. }) if code == SQLITE_RECURSIVE => Ok(()),
@@ -63,6 +97,12 @@ impl Policy {
             {
                 Ok(())
             }
+            // The first AUTOINCREMENT table makes SQLite create its sequence table.
+            (Policy::CreateTable { .. }, AuthAction::CreateTable { table_name })
+                if in_main && table_name.eq_ignore_ascii_case(SEQUENCE_TABLE) =>
+            {
+                Ok(())
+            }
             // CREATE TABLE records itself in sqlite_master (and an AUTOINCREMENT table in
             // sqlite_sequence); SQLite asks permission for those internal writes.
             (Policy::CreateTable { .. }, AuthAction::Insert { table_name })
@@ -72,13 +112,13 @@ impl Policy {
             {
                 Ok(())
             }
-            (Policy::InsertInto { table }, AuthAction::Insert { table_name })
+            (Policy::InsertInto { table, .. }, AuthAction::Insert { table_name })
                 if in_main && table_name.eq_ignore_ascii_case(table) =>
             {
                 Ok(())
             }
-            (Policy::InsertInto { .. } | Policy::ReadOnly, AuthAction::Read { table_name, .. })
-                if in_main && !is_internal_table(table_name) =>
+            (Policy::InsertInto { names, .. } | Policy::ReadOnly { names }, AuthAction::Read { table_name, .. })
+                if in_main && names.is_collection(table_name) =>
             {
                 Ok(())
             }
@@ -87,19 +127,32 @@ impl Policy {
     }
 }
 
+/// SQLite's own record of each AUTOINCREMENT table's largest rowid.
+pub const SEQUENCE_TABLE: &str = "sqlite_sequence";
+
 fn is_schema_table(table: &str) -> bool {
-    table.eq_ignore_ascii_case("sqlite_master") || table.eq_ignore_ascii_case("sqlite_sequence")
+    table.eq_ignore_ascii_case("sqlite_master") || table.eq_ignore_ascii_case(SEQUENCE_TABLE)
 }
 
 fn describe(policy: &Policy, action: &AuthAction<'_>) -> String {
     let allowed = match policy {
         Policy::CreateTable { table } => format!("a payload schema may only CREATE TABLE {table}"),
-        Policy::InsertInto { table } => {
-            format!("a payload insert may only INSERT one row into {table} (reading user tables is allowed)")
-        }
-        Policy::ReadOnly => "a payload search query may only read collection tables".to_string(),
+        Policy::InsertInto { table, .. } => format!(
+            "a payload insert may only INSERT one row into {table}, reading only collection payload tables"
+        ),
+        Policy::ReadOnly { .. } => "a payload search query may only read collection payload tables".to_string(),
     };
-    format!("{allowed}; refused: {action:?}")
+    let refused = match action {
+        // SQLite reports a FROM item none of whose columns are used with an empty column
+        // name and the name as written, without saying whether it is a table or a CTE.
+        AuthAction::Read { table_name, column_name: "" } => format!(
+            "reading {table_name} (if {table_name} is a CTE, use one of its columns: SQLite reports a FROM \
+             item none of whose columns are used without saying whether it is a CTE or a table)"
+        ),
+        AuthAction::Read { table_name, .. } => format!("reading {table_name}"),
+        action => format!("{action:?}"),
+    };
+    format!("{allowed}; refused: {refused}")
 }
 
 /// Runs `body` with `policy` installed as the connection's authorizer. A statement the

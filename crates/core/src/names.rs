@@ -32,12 +32,6 @@ pub fn validate_collection_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// True for tables user SQL must not touch.
-pub fn is_internal_table(table: &str) -> bool {
-    let lower = table.to_ascii_lowercase();
-    lower.starts_with(INTERNAL_PREFIX)
-}
-
 /// Durable vectors of a collection: an ordinary table, written with the payload row.
 pub fn vectors_table(collection: &str) -> String {
     format!("vxl_vec_{collection}")

@@ -5,8 +5,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row};
 
 use crate::error::{environment_code, Error, ErrorCode, Result};
-use crate::guard::{self, Policy};
-use crate::catalog::Collection;
+use crate::catalog::{self, Collection};
+use crate::guard::{self, Policy, SEQUENCE_TABLE};
 use crate::names::quote;
 use crate::types::Value;
 
@@ -33,46 +33,80 @@ pub fn columns(row: &Row<'_>, names: &[String], from: usize) -> Result<Vec<(Stri
 /// Inserts the payload row of point `id` into `table`. Runs inside the caller's
 /// transaction; on error the caller rolls back.
 pub fn insert(conn: &Connection, table: &str, id: i64, query: Option<&str>) -> Result<()> {
-    let what = "payload insert query";
     let new_rowid = match query {
         None => {
             conn.execute(&format!("INSERT INTO main.{}(rowid) VALUES (?1)", quote(table)), [id])
                 .map_err(|e| guard::user_sql_error("inserting the default payload row", e))?;
             return Ok(());
         }
-        Some(sql) => guard::with_policy(conn, Policy::InsertInto { table: table.to_string() }, |conn| {
-            let shape = guard::inspect(conn, sql, what)?;
-            if shape.readonly {
-                return Err(Error::new(
-                    ErrorCode::ForbiddenSql,
-                    format!("{what} must be an INSERT into {table}"),
-                ));
-            }
-            let changed = conn.execute(sql, []).map_err(|e| guard::user_sql_error(what, e))?;
-            if changed != 1 {
-                return Err(Error::invalid(format!(
-                    "{what} must insert exactly one row into {table}; it inserted {changed}"
-                )));
-            }
-            Ok(conn.last_insert_rowid())
-        })?,
+        Some(sql) => {
+            let policy = Policy::InsertInto { table: table.to_string(), names: catalog::payload_sql_names(conn)? };
+            guard::with_policy(conn, policy, |conn| run_insert(conn, table, sql))?
+        }
     };
     if new_rowid != id {
-        let moved = conn.execute(
-            &format!("UPDATE main.{} SET rowid = ?1 WHERE rowid = ?2", quote(table)),
-            [id, new_rowid],
-        );
-        match moved {
-            Ok(1) => {}
-            Ok(_) => return Err(Error::internal(format!("payload row {new_rowid} vanished before it could move to id {id}"))),
-            Err(e) if environment_code(&e).is_some() => return Err(e.into()),
-            Err(e) => {
-                return Err(Error::new(
-                    ErrorCode::AlreadyExists,
-                    format!("cannot give the payload row id {id}: {e}"),
-                ))
-            }
+        move_row(conn, table, new_rowid, id)?;
+    }
+    Ok(())
+}
+
+/// Runs the user's INSERT (under its policy) and returns the new row's rowid.
+fn run_insert(conn: &Connection, table: &str, sql: &str) -> Result<i64> {
+    let what = "payload insert query";
+    let shape = guard::inspect(conn, sql, what)?;
+    if shape.readonly {
+        return Err(Error::new(ErrorCode::ForbiddenSql, format!("{what} must be an INSERT into {table}")));
+    }
+    // RETURNING would report the row's temporary rowid, before it moves to the point id,
+    // to a caller that receives nothing; SQLite counts its values as result columns.
+    if shape.column_count > 0 {
+        return Err(Error::invalid(format!(
+            "{what} must not have a RETURNING clause: insert returns nothing; read the row back with get(collection, id)"
+        )));
+    }
+    let changed = conn.execute(sql, []).map_err(|e| guard::user_sql_error(what, e))?;
+    if changed != 1 {
+        return Err(Error::invalid(format!(
+            "{what} must insert exactly one row into {table}; it inserted {changed}"
+        )));
+    }
+    Ok(conn.last_insert_rowid())
+}
+
+/// Moves the row the user's INSERT created to rowid = id.
+fn move_row(conn: &Connection, table: &str, new_rowid: i64, id: i64) -> Result<()> {
+    let moved = conn.execute(
+        &format!("UPDATE main.{} SET rowid = ?1 WHERE rowid = ?2", quote(table)),
+        [id, new_rowid],
+    );
+    match moved {
+        Ok(1) => {}
+        Ok(_) => return Err(Error::internal(format!("payload row {new_rowid} vanished before it could move to id {id}"))),
+        Err(e) if environment_code(&e).is_some() => return Err(e.into()),
+        Err(e) => {
+            return Err(Error::new(
+                ErrorCode::AlreadyExists,
+                format!("cannot give the payload row id {id}: {e}"),
+            ))
         }
+    }
+    reset_sequence(conn, table)
+}
+
+/// An AUTOINCREMENT table's sequence has just recorded the temporary rowid, which may be
+/// any rowid the user's INSERT named, up to the largest one SQLite has (after which every
+/// AUTOINCREMENT insert fails). Rows live at their ids, so the sequence is set to the
+/// largest id in the table; the next temporary rowid is then always representable.
+fn reset_sequence(conn: &Connection, table: &str) -> Result<()> {
+    let has_sequences: bool = conn
+        .prepare_cached("SELECT count(*) > 0 FROM main.sqlite_master WHERE type = 'table' AND name = ?1")?
+        .query_row([SEQUENCE_TABLE], |r| r.get(0))?;
+    if has_sequences {
+        conn.prepare_cached(&format!(
+            "UPDATE main.{SEQUENCE_TABLE} SET seq = (SELECT max(rowid) FROM main.{}) WHERE name = ?1",
+            quote(table)
+        ))?
+        .execute([table])?;
     }
     Ok(())
 }
@@ -95,9 +129,6 @@ pub fn get(conn: &Connection, table: &str, id: i64) -> Result<Vec<(String, Value
     }
 }
 
-/// Creates the collection's payload table: the user's CREATE TABLE, allowed to create
-/// exactly that table, or the default one. It must be an ordinary rowid table, because
-/// each row is addressed by rowid = point id.
 /// Compiles (without running) a collection's payload schema under its policy: it must
 /// parse, be one statement and touch nothing but its own table. Changes nothing.
 pub fn inspect_schema(conn: &Connection, c: &Collection) -> Result<()> {
@@ -109,6 +140,9 @@ pub fn inspect_schema(conn: &Connection, c: &Collection) -> Result<()> {
     }
 }
 
+/// Creates the collection's payload table: the user's CREATE TABLE, allowed to create
+/// exactly that table, or the default one. It must be an ordinary rowid table, because
+/// each row is addressed by rowid = point id.
 pub fn create_table(conn: &Connection, c: &Collection) -> Result<()> {
     match &c.payload_schema {
         None => conn.execute_batch(&format!("CREATE TABLE main.{} (rowid INTEGER PRIMARY KEY)", quote(&c.name)))?,

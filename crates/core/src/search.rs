@@ -5,13 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 
-use crate::catalog::Collection;
-use crate::error::{Error, ErrorCode, Result};
+use crate::catalog::{self, Collection};
+use crate::error::{environment_code, Error, ErrorCode, Result};
 use crate::guard::{self, Policy};
 use crate::index;
 use crate::names::{quote, vectors_table};
 use crate::payload;
-use crate::select_rewrite::add_rowid_column;
+use crate::select_rewrite::{add_rowid_column, aggregate_probe, aggregate_refusal};
 use crate::types::{SearchHit, Value};
 use crate::vector;
 
@@ -56,7 +56,8 @@ pub fn unfiltered(conn: &Connection, p: &Plan<'_>) -> Result<Vec<SearchHit>> {
 pub fn filtered(conn: &Connection, p: &Plan<'_>, sql: &str) -> Result<Vec<SearchHit>> {
     let table = &p.collection.name;
     let what = "payload search query";
-    let rewritten = guard::with_policy(conn, Policy::ReadOnly, |conn| {
+    let policy = Policy::ReadOnly { names: catalog::payload_sql_names(conn)? };
+    let rewritten = guard::with_policy(conn, policy.clone(), |conn| {
         let shape = guard::inspect(conn, sql, what)?;
         if !shape.readonly {
             return Err(Error::new(ErrorCode::ForbiddenSql, format!("{what} must only read; it writes")));
@@ -65,6 +66,7 @@ pub fn filtered(conn: &Connection, p: &Plan<'_>, sql: &str) -> Result<Vec<Search
             return Err(Error::invalid(format!("{what} must be a SELECT")));
         }
         let rewritten = add_rowid_column(sql, table)?;
+        refuse_aggregate(conn, sql, table)?;
         // The rewritten text must still be one read-only statement in SQLite's judgement.
         let again = guard::inspect(conn, &rewritten, what)?;
         if !again.readonly {
@@ -72,7 +74,7 @@ pub fn filtered(conn: &Connection, p: &Plan<'_>, sql: &str) -> Result<Vec<Search
         }
         Ok(rewritten)
     })?;
-    let matched = matched_ids(conn, &rewritten)?;
+    let matched = matched_ids(conn, &policy, &rewritten)?;
     if matched.is_empty() {
         return Ok(Vec::new());
     }
@@ -90,7 +92,7 @@ pub fn filtered(conn: &Connection, p: &Plan<'_>, sql: &str) -> Result<Vec<Search
         }
     };
     hits.truncate(want);
-    let payloads = payload_rows(conn, &rewritten, hits.iter().map(|h| h.0).collect())?;
+    let payloads = payload_rows(conn, &policy, &rewritten, hits.iter().map(|h| h.0).collect())?;
     Ok(hits
         .into_iter()
         .map(|(id, distance)| SearchHit {
@@ -101,9 +103,20 @@ pub fn filtered(conn: &Connection, p: &Plan<'_>, sql: &str) -> Result<Vec<Search
         .collect())
 }
 
+/// Refuses a query whose top-level SELECT aggregates or groups, in SQLite's judgement: the
+/// probe (`select_rewrite::aggregate_probe`) compiles exactly when it does.
+fn refuse_aggregate(conn: &Connection, sql: &str, table: &str) -> Result<()> {
+    let probe = aggregate_probe(sql, table)?;
+    match conn.prepare(&probe) {
+        Ok(_) => Err(aggregate_refusal(table)),
+        Err(e) if environment_code(&e).is_some() => Err(e.into()),
+        Err(_) => Ok(()),
+    }
+}
+
 /// The distinct collection rowids the query matches, in the order it returns them.
-fn matched_ids(conn: &Connection, rewritten: &str) -> Result<Vec<i64>> {
-    guard::with_policy(conn, Policy::ReadOnly, |conn| {
+fn matched_ids(conn: &Connection, policy: &Policy, rewritten: &str) -> Result<Vec<i64>> {
+    guard::with_policy(conn, policy.clone(), |conn| {
         let what = "payload search query";
         let mut stmt = conn.prepare(rewritten).map_err(|e| guard::user_sql_error(what, e))?;
         let mut rows = stmt.query([]).map_err(|e| guard::user_sql_error(what, e))?;
@@ -123,9 +136,14 @@ fn matched_ids(conn: &Connection, rewritten: &str) -> Result<Vec<i64>> {
 
 /// The query's columns (without the hidden rowid) for each of `ids`: the first row the
 /// query returns for each, as a JOIN may return several.
-fn payload_rows(conn: &Connection, rewritten: &str, ids: Vec<i64>) -> Result<HashMap<i64, Vec<(String, Value)>>> {
+fn payload_rows(
+    conn: &Connection,
+    policy: &Policy,
+    rewritten: &str,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<(String, Value)>>> {
     let mut wanted: HashSet<i64> = ids.into_iter().collect();
-    guard::with_policy(conn, Policy::ReadOnly, |conn| {
+    guard::with_policy(conn, policy.clone(), |conn| {
         let what = "payload search query";
         let mut stmt = conn.prepare(rewritten).map_err(|e| guard::user_sql_error(what, e))?;
         let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();

@@ -24,6 +24,7 @@ enum Kind {
 struct Token {
     kind: Kind,
     text: String,
+    start: usize,
     end: usize,
     depth: usize,
 }
@@ -103,7 +104,7 @@ fn tokenize(sql: &str) -> Result<Vec<Token>> {
         if kind == Kind::Punct && text == ")" {
             depth = depth.saturating_sub(1);
         }
-        tokens.push(Token { kind: kind.clone(), text: text.clone(), end: i, depth });
+        tokens.push(Token { kind: kind.clone(), text: text.clone(), start, end: i, depth });
         if kind == Kind::Punct && text == "(" {
             depth += 1;
         }
@@ -123,10 +124,9 @@ const AFTER_FROM: &[&str] = &["where", "group", "having", "order", "limit", "win
 
 const COMPOUND: &[&str] = &["union", "intersect", "except"];
 
-/// Returns the query with the hidden rowid column added, or an error saying why the
-/// query is not a plain SELECT reading `table` at its top level.
-pub fn add_rowid_column(sql: &str, table: &str) -> Result<String> {
-    let tokens = tokenize(sql)?;
+/// The depth-0 tokens of a query and the position among them of its top-level SELECT,
+/// or an error if it is not a single (non-compound) SELECT.
+fn top_level(tokens: &[Token]) -> Result<(Vec<&Token>, usize)> {
     let top: Vec<&Token> = tokens.iter().filter(|t| t.depth == 0).collect();
     let select_at = top
         .iter()
@@ -137,6 +137,14 @@ pub fn add_rowid_column(sql: &str, table: &str) -> Result<String> {
             "payload search query must be a single SELECT, not a compound (UNION/INTERSECT/EXCEPT)",
         ));
     }
+    Ok((top, select_at))
+}
+
+/// Returns the query with the hidden rowid column added, or an error saying why the
+/// query is not a plain SELECT reading `table` at its top level.
+pub fn add_rowid_column(sql: &str, table: &str) -> Result<String> {
+    let tokens = tokenize(sql)?;
+    let (top, select_at) = top_level(&tokens)?;
     let mut insert_after = top[select_at];
     if let Some(next) = top.get(select_at + 1) {
         if next.is_keyword("distinct") || next.is_keyword("all") {
@@ -153,6 +161,41 @@ pub fn add_rowid_column(sql: &str, table: &str) -> Result<String> {
     let at = insert_after.end;
     Ok(format!("{}{}{}", &sql[..at], column, &sql[at..]))
 }
+
+/// Why an aggregate or grouped query cannot be a filter: its result rows are groups, and
+/// the rowid SQLite reports beside an aggregate is an arbitrary row of the group.
+pub fn aggregate_refusal(table: &str) -> Error {
+    Error::invalid(format!(
+        "payload search query must return rows of {table}, one per matching row; aggregate and grouped queries \
+         (count(), sum(), max(x), GROUP BY, HAVING) have no such row. Filter with WHERE and put aggregates in a \
+         subquery, e.g. SELECT * FROM {table} WHERE price > (SELECT avg(price) FROM {table})"
+    ))
+}
+
+/// Text that SQLite compiles only if the query's top-level SELECT is an aggregate: the
+/// query with `HAVING 1` added to that SELECT (SQLite >= 3.39 refuses HAVING on a
+/// non-aggregate query). Whether a query aggregates is SQLite's judgement, not the
+/// tokenizer's: an aggregate may hide in the select list, in ORDER BY, or in a correlated
+/// subquery that aggregates only outer columns. A top-level GROUP BY or HAVING is grouped
+/// on its face and refused here.
+pub fn aggregate_probe(sql: &str, table: &str) -> Result<String> {
+    let tokens = tokenize(sql)?;
+    let (top, select_at) = top_level(&tokens)?;
+    let rest = &top[select_at..];
+    if rest.iter().any(|t| t.is_keyword("group") || t.is_keyword("having")) {
+        return Err(aggregate_refusal(table));
+    }
+    // HAVING goes after FROM/WHERE and before WINDOW, ORDER BY, LIMIT and a final ';'.
+    let at = rest
+        .iter()
+        .find(|t| AFTER_HAVING.iter().any(|k| t.is_keyword(k)) || t.is_punct(";"))
+        .map(|t| t.start)
+        .unwrap_or_else(|| tokens.last().map_or(sql.len(), |t| t.end));
+    Ok(format!("{} HAVING 1 {}", &sql[..at], &sql[at..]))
+}
+
+/// Top-level clauses that follow HAVING.
+const AFTER_HAVING: &[&str] = &["window", "order", "limit"];
 
 fn missing_table(table: &str) -> Error {
     Error::invalid(format!(
@@ -249,6 +292,23 @@ mod tests {
         assert!(rewrite(sql).contains("\"z\".rowid"));
         let cte = "WITH c AS (SELECT * FROM t) SELECT t.name FROM t JOIN c ON c.rowid = t.rowid";
         assert!(rewrite(cte).starts_with("WITH c AS (SELECT * FROM t) SELECT \"t\".rowid"));
+    }
+
+    #[test]
+    fn aggregate_probe_adds_having_to_the_top_level_select() {
+        let probe = |sql: &str| aggregate_probe(sql, "t").unwrap();
+        assert_eq!(probe("SELECT count(*) FROM t WHERE x > 1"), "SELECT count(*) FROM t WHERE x > 1 HAVING 1 ");
+        assert_eq!(probe("SELECT n FROM t ORDER BY n LIMIT 3"), "SELECT n FROM t  HAVING 1 ORDER BY n LIMIT 3");
+        assert_eq!(probe("SELECT n FROM t LIMIT 3"), "SELECT n FROM t  HAVING 1 LIMIT 3");
+        assert_eq!(probe("SELECT rank() OVER w FROM t WINDOW w AS ()"), "SELECT rank() OVER w FROM t  HAVING 1 WINDOW w AS ()");
+        assert_eq!(probe("SELECT n FROM t; -- done"), "SELECT n FROM t HAVING 1 ; -- done");
+        assert_eq!(probe("SELECT n FROM t -- LIMIT 1"), "SELECT n FROM t HAVING 1  -- LIMIT 1");
+        let nested = "WITH c AS (SELECT k FROM u GROUP BY k ORDER BY k) SELECT n FROM t WHERE n IN (SELECT k FROM c GROUP BY k HAVING 1)";
+        assert_eq!(probe(nested), format!("{nested} HAVING 1 "));
+        assert!(probe("SELECT n, count(*) OVER (ORDER BY n) FROM t").ends_with(") FROM t HAVING 1 "));
+        for grouped in ["SELECT n FROM t GROUP BY n", "SELECT count(*) FROM t HAVING count(*) > 1"] {
+            assert!(aggregate_probe(grouped, "t").unwrap_err().message.contains("aggregate"), "{grouped}");
+        }
     }
 
     #[test]

@@ -11,15 +11,6 @@ fn shop() -> Engine {
     db
 }
 
-/// Runs `op`, expects `code`, and checks nothing changed.
-fn rejects<T: std::fmt::Debug>(db: &Engine, expected: ErrorCode, op: impl FnOnce(&Engine) -> Result<T>) {
-    let before = (db.digest().unwrap(), db.list_collections().unwrap());
-    let err = op(db).expect_err("expected an error");
-    assert_eq!(err.code, expected, "{err}");
-    assert!(!err.message.is_empty());
-    assert_eq!((db.digest().unwrap(), db.list_collections().unwrap()), before, "database changed after: {err}");
-}
-
 fn insert_sql(sql: &str) -> NewPoint {
     point(2, vec![0.5, 0.5], Some(sql))
 }

@@ -110,3 +110,13 @@ pub fn brute_top_k(kind: Distance, points: &[(i64, Vec<f32>)], q: &[f32], k: usi
 pub fn code<T: std::fmt::Debug>(r: Result<T>) -> ErrorCode {
     r.expect_err("expected an error").code
 }
+
+/// Runs `op`, expects `code`, checks nothing changed, and returns the error.
+pub fn rejects<T: std::fmt::Debug>(db: &Engine, expected: ErrorCode, op: impl FnOnce(&Engine) -> Result<T>) -> Error {
+    let before = (db.digest().unwrap(), db.list_collections().unwrap());
+    let err = op(db).expect_err("expected an error");
+    assert_eq!(err.code, expected, "{err}");
+    assert!(!err.message.is_empty());
+    assert_eq!((db.digest().unwrap(), db.list_collections().unwrap()), before, "database changed after: {err}");
+    err
+}

@@ -7,6 +7,7 @@ mod bad_input;
 mod limits;
 mod durability;
 mod lifecycle;
+mod payload_sql;
 mod search;
 mod snapshot;
 mod snapshot_stream;
