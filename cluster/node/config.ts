@@ -64,6 +64,8 @@ interface FlagSpec {
   help: string;
   min?: number;
   max?: number;
+  /** Refused in a --config file, which later restarts reuse; says why the flag must not repeat. */
+  commandLineOnly?: string;
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -72,9 +74,9 @@ const FLAGS: Record<string, FlagSpec> = {
   'cluster-addr': { kind: 'string', value: '<host:port>', help: 'client API (cluster.v1) port, reachable by clients and peers (required)' },
   'data-dir': { kind: 'string', value: '<dir>', help: 'Raft log, snapshots and the state machine database (required)' },
   bootstrap: { kind: 'boolean', help: 'start a new cluster with this node as its only voter (empty data dir only)' },
-  restore: { kind: 'string', value: '<file>', help: 'with --bootstrap: the new cluster starts with the data of this backup (vxctl backup); empty data dir and command line only' },
+  restore: { kind: 'string', value: '<file>', help: 'with --bootstrap: the new cluster starts with the data of this backup (vxctl backup); empty data dir and command line only', commandLineOnly: 'a restart resumes the restored node instead of restoring again' },
   join: { kind: 'string', value: '<host:port>', help: 'join the cluster through any member\'s cluster address (empty data dir only); with neither this nor --bootstrap, an empty node waits until a member adds it (vxctl join)' },
-  'force-new-cluster': { kind: 'boolean', help: 'recovery from a permanently lost majority: restart this surviving node as the only voter, keeping its data (command line only; may lose writes it never received; see docs/cluster.md)' },
+  'force-new-cluster': { kind: 'boolean', help: 'recovery from a permanently lost majority: restart this surviving node as the only voter, keeping its data (command line only; may lose writes it never received; see docs/cluster.md)', commandLineOnly: 'a later restart cannot repeat it by accident' },
   'vector-addr': { kind: 'string', value: '<host:port>', help: 'a standalone VectorXLite server, dedicated to this node, holds the data instead of the embedded engine (emptied at every start)' },
   'vector-token': { kind: 'string', value: '<token>', help: 'auth token of the --vector-addr server' },
   'log-level': { kind: 'string', value: '<level>', help: `${LogLevels.join('|')} (default ${NODE_DEFAULTS.logLevel})` },
@@ -119,27 +121,21 @@ function readYaml(path: string): RawSettings {
   if (typeof data !== 'object' || Array.isArray(data)) throw invalid(`--config ${path} must hold a mapping of settings`);
   for (const key of Object.keys(data)) {
     if (!(key in FLAGS) || key === 'config') throw invalid(`--config ${path}: unknown setting "${key}"; use the flag names (run with --help)`);
+    const why = FLAGS[key].commandLineOnly;
+    if (why !== undefined) throw invalid(`${key} is accepted on the command line only, so ${why}; remove it from the --config file`);
   }
   return data as RawSettings;
 }
 
-/**
- * --force-new-cluster rewrites the membership at every start it is given, so it must never sit in
- * a file that later restarts reuse, and it resumes existing state, which --bootstrap and --join create.
- */
-function checkForceNewCluster(config: NodeConfig, file: RawSettings): void {
-  if (file['force-new-cluster'] !== undefined) throw invalid('force-new-cluster is accepted on the command line only, so a later restart cannot repeat it by accident; remove it from the --config file');
+/** --force-new-cluster resumes existing state, which --bootstrap and --join create. */
+function checkForceNewCluster(config: NodeConfig): void {
   if (config.forceNewCluster && (config.bootstrap || config.join !== undefined)) {
     throw invalid('--force-new-cluster restarts a surviving node from its own data; drop --bootstrap and --join');
   }
 }
 
-/**
- * --restore creates a new cluster, so it goes with --bootstrap, and never sits in a file that
- * later restarts reuse: a restart resumes the restored node and must not restore again.
- */
-function checkRestore(config: NodeConfig, file: RawSettings): void {
-  if (file.restore !== undefined) throw invalid('restore is accepted on the command line only, so a restart resumes the restored node instead of restoring again; remove it from the --config file');
+/** --restore creates a new cluster, so it goes with --bootstrap (and is command-line only, see FLAGS). */
+function checkRestore(config: NodeConfig): void {
   if (config.restore !== undefined && !config.bootstrap) throw invalid('--restore needs --bootstrap: the backup becomes a new one-node cluster, which other nodes then --join');
 }
 
@@ -217,8 +213,8 @@ export function parseNodeCommandLine(argv: string[]): ParsedNodeCommandLine {
   address('join', config.join);
   address('vector-addr', config.vectorAddr);
   if (config.bootstrap && config.join !== undefined) throw invalid('--bootstrap and --join exclude each other: bootstrap the first node, join the others');
-  checkRestore(config, file);
-  checkForceNewCluster(config, file);
+  checkRestore(config);
+  checkForceNewCluster(config);
   if (config.vectorToken !== undefined && config.vectorAddr === undefined) throw invalid('--vector-token needs --vector-addr');
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw invalid('--tls-cert and --tls-key must be given together');
   if (config.tlsCa !== undefined && config.tlsCert === undefined) throw invalid('--tls-ca needs --tls-cert and --tls-key');
