@@ -75,9 +75,11 @@ export class AdminService {
       ctx,
       async () => {
         const chunkSize = backupChunkSize(r.chunkSize);
+        const started = performance.now();
         const backup = await takeBackup(node);
         const { appliedIndex, term, size, snapshotId } = backup.info;
-        ctx.log.info({ appliedIndex, term, size, snapshotId }, 'streaming a backup');
+        // How long the copy took: applies waited at most that long (see RaftNode.captureState).
+        ctx.log.info({ appliedIndex, term, size, snapshotId, takenMs: Math.round(performance.now() - started) }, 'streaming a backup');
         for (const chunk of backupChunks(backup, chunkSize)) await send(chunk);
       },
       async (leaderAddr, metadata) => {
