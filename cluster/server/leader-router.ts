@@ -6,15 +6,10 @@ import { Metadata } from '@grpc/grpc-js';
 import type { CallContext } from '../../src/server/adapter.js';
 import { NotLeaderError } from '../consensus/errors.js';
 import { findMember } from '../consensus/membership.js';
+import { CLIENT_ID_METADATA_KEY, CLIENT_SEQ_METADATA_KEY, FORWARDED_BY_METADATA_KEY } from '../metadata-keys.js';
 import type { ClusterMetrics } from '../runtime/metrics.js';
 import { NotLeaderHere, type RaftNode } from '../runtime/raft-node.js';
 import type { PeerClients, UnaryMethod } from './peer-client.js';
-
-/** Set on forwarded calls: a node that gets one and does not lead redirects instead of forwarding again. */
-export const FORWARDED_BY_METADATA_KEY = 'x-forwarded-by';
-/** Optional writer identity for exactly-once retries (see docs/cluster.md). */
-export const CLIENT_ID_METADATA_KEY = 'x-client-id';
-export const CLIENT_SEQ_METADATA_KEY = 'x-client-seq';
 
 /** Metadata that travels with a forwarded call; the cluster token is added by PeerClients. */
 const CARRIED_KEYS = ['x-request-id', CLIENT_ID_METADATA_KEY, CLIENT_SEQ_METADATA_KEY];
