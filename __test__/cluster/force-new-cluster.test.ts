@@ -3,7 +3,8 @@
  * snapshot kept, one config entry of this node alone at a new term, the previous membership
  * logged at warn; a driver opened on the result elects itself and commits and applies
  * everything it held, and so does a later start without the flag. Refused on an empty data dir
- * with nothing created; a second run finds nothing to do. The flag is taken from the command
+ * with nothing created; a second run finds nothing to do; a crash in the middle (simulated
+ * disk) leaves nothing changed or the whole override. The flag is taken from the command
  * line only, and never with --bootstrap or --join.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -12,12 +13,13 @@ import { Writable } from 'node:stream';
 import test, { type ExecutionContext } from 'ava';
 import { pino } from 'pino';
 import { VectorXLiteError } from '../../src/errors.js';
-import { RaftDriver } from '../../cluster/consensus/driver.js';
+import { loadDurableState, RaftDriver, type RaftStores } from '../../cluster/consensus/driver.js';
 import { decodeMembership, encodeMembership } from '../../cluster/consensus/membership.js';
 import type { LogEntry, Member, Membership } from '../../cluster/consensus/types.js';
 import { parseNodeCommandLine } from '../../cluster/node/config.js';
-import { forceNewCluster } from '../../cluster/node/force-new-cluster.js';
+import { forceNewCluster, forceSingleVoterConfiguration } from '../../cluster/node/force-new-cluster.js';
 import { raftStoreDir } from '../../cluster/runtime/raft-node.js';
+import { SimDisk, SimulatedCrash } from '../../cluster/simulation/disk.js';
 import { SeededRandom } from '../../cluster/simulation/random.js';
 import { encodeKvCommand, MemoryStateMachine, type KvResult } from '../../cluster/state-machine/memory.js';
 import { openDurableStores } from '../../cluster/storage/durable.js';
@@ -63,9 +65,24 @@ async function survivorDir(t: ExecutionContext, compacted = false): Promise<{ da
   return { dataDir, entries: compacted ? entries.slice(4) : entries };
 }
 
+interface AloneRun {
+  applied: MemoryStateMachine;
+  membership: Membership;
+  commit: number;
+  lastIndex: number;
+}
+
 /** Opens a driver on `dataDir` as node a, ticks until it leads and has applied everything, then closes it. */
-async function runAlone(dataDir: string): Promise<{ applied: MemoryStateMachine; membership: Membership; commit: number; lastIndex: number }> {
+async function runAlone(dataDir: string): Promise<AloneRun> {
   const stores = openDurableStores(raftStoreDir(dataDir));
+  try {
+    return await runAloneOn(stores);
+  } finally {
+    stores.close();
+  }
+}
+
+async function runAloneOn(stores: RaftStores): Promise<AloneRun> {
   const applied = new MemoryStateMachine();
   const driver = await RaftDriver.open<KvResult>({
     id: 'a',
@@ -87,7 +104,6 @@ async function runAlone(dataDir: string): Promise<{ applied: MemoryStateMachine;
     return { applied, membership: s.membership, commit: s.commit, lastIndex: s.lastIndex };
   } finally {
     await driver.close();
-    stores.close();
   }
 }
 
@@ -129,6 +145,29 @@ test('a compacted survivor keeps its snapshot and the log after it', async (t) =
   const run = await runAlone(dataDir);
   t.deepEqual(run.membership, { members: [A] });
   for (let i = 2; i <= 7; i++) t.is(run.applied.get(`k${i}`), `v${i}`);
+});
+
+test('a crash during the rewrite leaves either nothing changed or the whole override', async (t) => {
+  const entries = [config(1, 1, OLD), write(2, 1), write(3, 2)];
+  for (const writesBeforeCrash of [0, 1]) {
+    const disk = new SimDisk(new SeededRandom(writesBeforeCrash), () => undefined);
+    disk.log.append(entries);
+    disk.hardState.save({ term: 2, vote: 'b', commit: 2 });
+    disk.armCrash(writesBeforeCrash);
+    t.throws(() => forceSingleVoterConfiguration(disk.stores(), A), { instanceOf: SimulatedCrash });
+    disk.disarm();
+    if (writesBeforeCrash === 0) {
+      // The crash hit the append: the log and the hard state are as they were.
+      t.deepEqual(disk.log.entries(1, disk.log.lastIndex()), entries);
+      t.deepEqual(disk.hardState.load(), { term: 2, vote: 'b', commit: 2 });
+    } else {
+      // The crash hit the hard state: the entry's term is adopted and the override holds.
+      t.is(loadDurableState(disk.stores()).hardState.term, 3);
+      const run = await runAloneOn(disk.stores());
+      t.deepEqual(run.membership, { members: [A] });
+      t.is(run.applied.get('k3'), 'v3');
+    }
+  }
 });
 
 test('forcing a node that already is the only voter changes nothing', async (t) => {
