@@ -123,7 +123,7 @@ test('the survivor keeps every entry, gets a config of itself alone at a new ter
 
   const warning = lines.find((l) => l.level === 40);
   t.truthy(warning, 'logged at warn');
-  t.deepEqual(warning?.previousMembers, ['a raft=127.0.0.1:197', 'b raft=127.0.0.1:198', 'c raft=127.0.0.1:199']);
+  t.deepEqual(warning?.previousMembers, ['a raft=127.0.0.1:197 api=127.0.0.1:297', 'b raft=127.0.0.1:198 api=127.0.0.1:298', 'c raft=127.0.0.1:199 api=127.0.0.1:299']);
   t.regex(String(warning?.msg), /writes the lost members committed that this node never received are lost/);
 
   // Elected alone, it commits everything it held (its own entries beyond its commit hint too).

@@ -19,6 +19,11 @@ export function decodeMembership(data: Uint8Array): Membership {
   return parsed;
 }
 
+/** One line per member, for logs: id, role and both addresses. */
+export function describeMembers(membership: Membership): string[] {
+  return membership.members.map((m) => `${m.id}${m.voter ? '' : ' (non-voter)'} raft=${m.raftAddr} api=${m.clusterAddr}`);
+}
+
 export function voterIds(membership: Membership): NodeId[] {
   return membership.members.filter((m) => m.voter).map((m) => m.id);
 }

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { VectorXLiteError } from '../../src/errors.js';
 import { loadDurableState, type RaftStores } from '../consensus/driver.js';
-import { decodeMembership, EMPTY_MEMBERSHIP, encodeMembership } from '../consensus/membership.js';
+import { decodeMembership, describeMembers, EMPTY_MEMBERSHIP, encodeMembership } from '../consensus/membership.js';
 import type { LogEntry, Member, Membership, Snapshot } from '../consensus/types.js';
 import { holdsNoRaftState, raftStoreDir } from '../runtime/raft-node.js';
 import { openDurableStores } from '../storage/durable.js';
@@ -81,7 +81,7 @@ export function forceNewCluster(dataDir: string, self: Member, logger: Logger): 
   try {
     if (holdsNoRaftState(stores) && stores.snapshots.load() === null) throw refusal;
     const forced = forceSingleVoterConfiguration(stores, self);
-    const previousMembers = forced.previous.members.map((m) => `${m.id}${m.voter ? '' : ' (non-voter)'} raft=${m.raftAddr}`);
+    const previousMembers = describeMembers(forced.previous);
     if (!forced.rewritten) {
       logger.warn({ members: previousMembers }, '--force-new-cluster: this node already is the only voter; nothing changed (remove the flag)');
     } else {

@@ -14,8 +14,8 @@ import { drain } from '../../src/server/drain.js';
 import { BearerTokenAuth } from '../../src/server/auth.js';
 import { HealthService, ServingStatus } from '../../src/server/health-service.js';
 import type { DriverEvent } from '../consensus/driver.js';
-import type { Membership, NodeId } from '../consensus/types.js';
-import { EMPTY_MEMBERSHIP } from '../consensus/membership.js';
+import type { NodeId } from '../consensus/types.js';
+import { describeMembers, EMPTY_MEMBERSHIP } from '../consensus/membership.js';
 import { ClusterMetrics, type RaftView } from '../runtime/metrics.js';
 import { RaftNode } from '../runtime/raft-node.js';
 import type { TransportTls } from '../transport/grpc/index.js';
@@ -228,7 +228,7 @@ function eventLogger(log: Logger, self: NodeId, metrics: ClusterMetrics): (event
         }
         return;
       case 'membership':
-        log.info({ members: describe(event.membership) }, 'membership changed');
+        log.info({ members: describeMembers(event.membership) }, 'membership changed');
         if (event.membership.members.some((m) => m.id === self)) {
           if (outside && !wasMember) log.info('this node was added to the cluster; catching up from the leader');
           wasMember = true;
@@ -243,8 +243,4 @@ function eventLogger(log: Logger, self: NodeId, metrics: ClusterMetrics): (event
         return;
     }
   };
-}
-
-function describe(membership: Membership): string[] {
-  return membership.members.map((m) => `${m.id}${m.voter ? '' : ' (non-voter)'} raft=${m.raftAddr} api=${m.clusterAddr}`);
 }
