@@ -103,7 +103,7 @@ fn reset_sequence(conn: &Connection, table: &str) -> Result<()> {
         .query_row([SEQUENCE_TABLE], |r| r.get(0))?;
     if has_sequences {
         conn.prepare_cached(&format!(
-            "UPDATE main.{SEQUENCE_TABLE} SET seq = (SELECT max(rowid) FROM main.{}) WHERE name = ?1",
+            "UPDATE main.{SEQUENCE_TABLE} SET seq = (SELECT max(rowid) FROM main.{}) WHERE name = ?1 COLLATE NOCASE",
             quote(table)
         ))?
         .execute([table])?;

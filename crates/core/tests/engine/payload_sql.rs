@@ -135,7 +135,8 @@ fn autoincrement_payload_tables_keep_rowid_equal_to_id() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let db = Engine::open(&path, options()).unwrap();
-    db.create_collection(&with_schema("a", 2, "CREATE TABLE a (k INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)")).unwrap();
+    // The table is named as the schema spells it, which may differ in case from the collection.
+    db.create_collection(&with_schema("A", 2, "CREATE TABLE a (k INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)")).unwrap();
     db.insert("a", &point(100, vec![1.0, 0.0], Some("INSERT INTO a(name) VALUES ('x')"))).unwrap();
     db.insert("a", &point(5, vec![0.0, 1.0], Some("INSERT INTO a(name) VALUES ('y')"))).unwrap();
     db.insert("a", &point(7, vec![1.0, 1.0], None)).unwrap();
