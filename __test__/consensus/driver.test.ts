@@ -61,12 +61,12 @@ class RecordingTransport implements Transport {
   async close(): Promise<void> {}
 }
 
-test('driver protocol order: entries and hard state are durable before any message that depends on them is sent', async (t) => {
-  const events: string[] = [];
+/** Memory stores that log each write into `events`, beside the RecordingTransport's sends. */
+function recordingStores(events: string[]): RaftStores {
   const stores = memoryStores();
   const log = stores.log;
   const hardState = stores.hardState;
-  const recording: RaftStores = {
+  return {
     log: Object.assign(Object.create(log) as MemoryLogStore, {
       append: (entries: Parameters<MemoryLogStore['append']>[0]) => {
         events.push(`append ${entries.length}`);
@@ -81,17 +81,25 @@ test('driver protocol order: entries and hard state are durable before any messa
     }),
     snapshots: stores.snapshots,
   };
-  const driver = await RaftDriver.open<KvResult>({
+}
+
+function recordingDriver(events: string[], bootstrap: ReturnType<typeof membership>, stateMachine = new MemoryStateMachine()): Promise<RaftDriver<KvResult>> {
+  return RaftDriver.open<KvResult>({
     id: 'a',
     random: new SeededRandom(1),
-    stores: recording,
+    stores: recordingStores(events),
     transport: new RecordingTransport(events),
-    stateMachine: new MemoryStateMachine(),
+    stateMachine,
     snapshotThreshold: 1000,
     snapshotTrailing: 0,
-    bootstrap: membership(['a', 'b', 'c']),
+    bootstrap,
     raft: { preVote: false },
   });
+}
+
+test('driver protocol order: entries and hard state are durable before any message that depends on them is sent', async (t) => {
+  const events: string[] = [];
+  const driver = await recordingDriver(events, membership(['a', 'b', 'c']));
   for (let i = 0; i < 25; i++) driver.tick();
   await driver.settle();
   const firstVote = events.findIndex((e) => e === 'send RequestVote');
@@ -102,6 +110,115 @@ test('driver protocol order: entries and hard state are durable before any messa
   driver.receive({ type: 'AppendEntries', from: 'b', to: 'a', term: 9, prevLogIndex: 1, prevLogTerm: 1, entries: [command(2, 9)], leaderCommit: 1 });
   await driver.settle();
   t.deepEqual(events, ['append 1', 'save term 9 vote null', 'send AppendEntriesResponse']);
+});
+
+/** Node a of a, b, c, elected by b's vote, with b and c holding its whole log. */
+async function recordingLeader(events: string[], stateMachine?: MemoryStateMachine): Promise<RaftDriver<KvResult>> {
+  const driver = await recordingDriver(events, membership(['a', 'b', 'c']), stateMachine);
+  while (driver.status().role !== 'candidate') {
+    driver.tick();
+    await driver.settle();
+  }
+  driver.receive({ type: 'RequestVoteResponse', from: 'b', to: 'a', term: driver.status().term, preVote: false, granted: true });
+  await driver.settle();
+  for (const from of ['b', 'c']) acknowledge(driver, from);
+  await driver.settle();
+  return driver;
+}
+
+/** `from` tells the leader it holds the leader's whole log. */
+function acknowledge(leader: RaftDriver<KvResult>, from: string): void {
+  const { term, lastIndex } = leader.status();
+  leader.receive({ type: 'AppendEntriesResponse', from, to: 'a', term, success: true, matchIndex: lastIndex, conflictTerm: 0, conflictIndex: 0 });
+}
+
+test('driver protocol order: a leader sends its new entries before writing them, unless the commit index sent covers them', async (t) => {
+  const events: string[] = [];
+  const driver = await recordingLeader(events);
+  t.is(driver.status().role, 'leader');
+  events.length = 0;
+  // Followers' fsyncs overlap the leader's own (§10.2.1); their answers are stepped only after it.
+  driver.propose(write(1)).catch(() => undefined);
+  await driver.settle();
+  t.deepEqual(events, ['send AppendEntries', 'send AppendEntries', 'append 1']);
+  await driver.close();
+
+  // A lone voter commits its entry at once: a learner must not hear of that commit before the entry is durable.
+  const alone: string[] = [];
+  const single = await recordingDriver(alone, membership(['a'], ['l']));
+  while (single.status().role !== 'leader') {
+    single.tick();
+    await single.settle();
+  }
+  t.deepEqual(alone.slice(-3), ['append 1', `save term ${single.status().term} vote a`, 'send AppendEntries'], 'a new term is durable before the leader speaks in it');
+  // The learner answers, one entry behind (caught up, it would be promoted to a voter).
+  const lone = single.status();
+  single.receive({ type: 'AppendEntriesResponse', from: 'l', to: 'a', term: lone.term, success: true, matchIndex: lone.lastIndex - 1, conflictTerm: 0, conflictIndex: 0 });
+  await single.settle();
+  alone.length = 0;
+  await single.propose(write(1));
+  await single.settle();
+  t.deepEqual(alone, ['append 1', `save term ${single.status().term} vote a`, 'send AppendEntries']);
+  await single.close();
+});
+
+test('driver ReadIndex batching: reads arriving during a round share the next one, each answered once its read index is applied', async (t) => {
+  const events: string[] = [];
+  const state = new MemoryStateMachine();
+  const driver = await recordingLeader(events, state);
+  const heartbeats = () => events.filter((e) => e === 'send Heartbeat').length;
+  const answers: Array<{ index: number; applied: number }> = [];
+  const read = () =>
+    driver.readIndex().then(async (index) => {
+      answers.push({ index, applied: await state.appliedIndex() });
+      return index;
+    });
+  events.length = 0;
+  const first = read();
+  await driver.settle();
+  t.is(heartbeats(), 2, 'one round: a heartbeat to each follower');
+  const firstIndex = driver.status().commit;
+
+  // A write commits while the round is in flight: reads issued after it must see it.
+  const written = driver.propose(write(1));
+  await driver.settle();
+  acknowledge(driver, 'b');
+  await written;
+  const later = [read(), read(), read()];
+  await driver.settle();
+  t.is(heartbeats(), 2, 'reads wait for the round in flight instead of starting their own');
+  t.is(answers.length, 0);
+
+  const { term } = driver.status();
+  driver.receive({ type: 'HeartbeatResponse', from: 'b', to: 'a', term, readContext: 1 });
+  await driver.settle();
+  t.is(await first, firstIndex);
+  t.is(heartbeats(), 4, 'the confirmed round starts the next one, for all three waiting reads');
+  t.is(answers.length, 1, 'the later reads are not answered by the earlier round');
+
+  driver.receive({ type: 'HeartbeatResponse', from: 'c', to: 'a', term, readContext: 2 });
+  await driver.settle();
+  const indexes = await Promise.all(later);
+  t.deepEqual(indexes, [driver.status().commit, driver.status().commit, driver.status().commit]);
+  t.true(indexes[0] > firstIndex, 'the later round reads at or after the write');
+  for (const a of answers) t.true(a.applied >= a.index, `answered at ${a.index} with only ${a.applied} applied`);
+  await driver.close();
+});
+
+test('driver ReadIndex batching: losing leadership fails the round in flight and the reads waiting for the next', async (t) => {
+  const events: string[] = [];
+  const driver = await recordingLeader(events);
+  const inFlight = driver.readIndex();
+  await driver.settle();
+  const waiting = driver.readIndex();
+  await driver.settle();
+  driver.receive({ type: 'AppendEntries', from: 'b', to: 'a', term: driver.status().term + 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
+  await driver.settle();
+  for (const read of [inFlight, waiting]) {
+    const error = await t.throwsAsync(read);
+    t.true(error instanceof NotLeaderError, String(error));
+  }
+  await driver.close();
 });
 
 interface Node {

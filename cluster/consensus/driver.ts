@@ -87,6 +87,16 @@ export function loadDurableState(stores: RaftStores, bootstrap?: Membership): Du
   return { hardState, snapshot, entries };
 }
 
+/**
+ * Lets the transport put messages on the wire before a synchronous fsync blocks the event
+ * loop: gRPC starts a call through promise callbacks, and the HTTP/2 session then flushes
+ * from an immediate of its own, queued behind the first one awaited here.
+ */
+async function yieldToNetwork(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 interface PendingProposal<Result> {
   term: number;
   resolve: (result: Result) => void;
@@ -107,8 +117,10 @@ export class RaftDriver<Result = unknown> {
   private closing = false;
   private stopped = false;
   private proposals = new Map<number, PendingProposal<Result | undefined>>();
-  /** ReadIndex requests not yet confirmed by a quorum. */
-  private reads = new Map<number, PendingRead>();
+  /** ReadIndex rounds not yet confirmed by a quorum: the reads each one answers, by request id. */
+  private reads = new Map<number, PendingRead[]>();
+  /** Reads that arrived while a round was in flight: they share the next round. */
+  private queuedReads: PendingRead[] = [];
   /** Confirmed reads waiting for their index to be applied. */
   private confirmedReads: Array<{ index: number; read: PendingRead }> = [];
   private nextReadId = 1;
@@ -116,8 +128,12 @@ export class RaftDriver<Result = unknown> {
   private snapshotIndex: number;
   private compactedIndex: number;
 
-  private constructor(opts: DriverOptions<Result>, raft: Raft, appliedMembership: Membership, snapshotIndex: number) {
+  /** Term and vote last made durable. */
+  private persistedVote: Pick<HardState, 'term' | 'vote'>;
+
+  private constructor(opts: DriverOptions<Result>, raft: Raft, appliedMembership: Membership, snapshotIndex: number, persistedVote: HardState) {
     this.opts = opts;
+    this.persistedVote = persistedVote;
     this.raft = raft;
     this.appliedMembership = appliedMembership;
     this.snapshotIndex = snapshotIndex;
@@ -137,7 +153,8 @@ export class RaftDriver<Result = unknown> {
     let membership = snap?.meta.membership ?? EMPTY_MEMBERSHIP;
     for (const e of durable.entries) if (e.index <= applied && e.type === 'config') membership = decodeMembership(e.data);
     const raft = new Raft({ ...DEFAULT_RAFT_CONFIG, ...opts.raft, id: opts.id, random: opts.random }, { ...durable, applied });
-    const driver = new RaftDriver(opts, raft, membership, snap?.meta.index ?? 0);
+    // A term loadDurableState raised is as durable as the entries it was read from.
+    const driver = new RaftDriver(opts, raft, membership, snap?.meta.index ?? 0, durable.hardState);
     opts.transport.onMessage((m) => driver.receive(m));
     driver.kick();
     return driver;
@@ -188,18 +205,14 @@ export class RaftDriver<Result = unknown> {
     });
   }
 
-  /** Linearizable read barrier (§6.4): resolves with an index once it is applied here; read local state then. */
+  /**
+   * Linearizable read barrier (§6.4): resolves with an index once it is applied here; read
+   * local state then. Reads are batched: every read that arrives while a round is in flight
+   * joins the next round, which confirms them all with one heartbeat exchange (see startReadRound).
+   */
   readIndex(): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.enqueue(() => {
-        const id = this.nextReadId++;
-        try {
-          this.raft.readIndex(id);
-          this.reads.set(id, { resolve, reject });
-        } catch (error) {
-          reject(error);
-        }
-      }, reject);
+      this.enqueue(() => this.queuedReads.push({ resolve, reject }), reject);
     });
   }
 
@@ -263,6 +276,7 @@ export class RaftDriver<Result = unknown> {
   private async run(): Promise<void> {
     while (!this.stopped) {
       while (this.inbox.length > 0) this.inbox.shift()!.op();
+      if (this.reads.size === 0) this.startReadRound();
       if (!this.raft.hasReady()) return;
       const rd = this.raft.ready();
       await this.handleReady(rd);
@@ -277,7 +291,8 @@ export class RaftDriver<Result = unknown> {
     if (rd.membership !== null) onEvent?.({ type: 'membership', membership: rd.membership });
     if (rd.softState !== null && rd.softState.role !== 'leader') {
       // Unconfirmed reads will never be confirmed by this term's leadership.
-      for (const read of this.reads.values()) read.reject(new NotLeaderError(rd.softState.leaderId, 'leadership was lost before the read was confirmed'));
+      const lost = new NotLeaderError(rd.softState.leaderId, 'leadership was lost before the read was confirmed');
+      for (const round of this.reads.values()) for (const read of round) read.reject(lost);
       this.reads.clear();
     }
     if (rd.membership !== null) transport.setMembers(rd.membership.members);
@@ -297,24 +312,51 @@ export class RaftDriver<Result = unknown> {
         this.proposals.delete(index);
       }
     }
+    const sendFirst = this.maySendBeforePersisting(rd);
+    if (sendFirst) {
+      for (const m of rd.messages) transport.send(m);
+      await yieldToNetwork();
+    }
     // Entries before the hard state: a durable commit index must never point past durable
     // entries, or a restart would take stale entries at those indexes for committed ones.
     if (rd.entries.length > 0) stores.log.append(rd.entries);
-    if (rd.hardState !== null) stores.hardState.save(rd.hardState);
-    for (const m of rd.messages) transport.send(m);
+    if (rd.hardState !== null) {
+      stores.hardState.save(rd.hardState);
+      this.persistedVote = rd.hardState;
+    }
+    if (!sendFirst) for (const m of rd.messages) transport.send(m);
     for (const entry of rd.committedEntries) {
       const result = await stateMachine.apply(entry);
       if (entry.type === 'config') this.appliedMembership = decodeMembership(entry.data);
       this.settleProposal(entry, result);
     }
     for (const rs of rd.readStates) {
-      const read = this.reads.get(rs.requestId);
-      if (!read) continue;
+      const round = this.reads.get(rs.requestId);
+      if (!round) continue;
       this.reads.delete(rs.requestId);
-      this.confirmedReads.push({ index: rs.index, read });
+      for (const read of round) this.confirmedReads.push({ index: rs.index, read });
     }
     const applied = rd.snapshot?.meta.index ?? 0;
     this.releaseReads(Math.max(applied, rd.committedEntries.at(-1)?.index ?? 0, this.raft.status().applied));
+  }
+
+  /**
+   * A leader may send AppendEntries before its own log write is durable, so the followers'
+   * fsyncs overlap its own (Raft dissertation §10.2.1). Nothing in the messages may depend on
+   * this Ready's writes:
+   * - the term and vote are already durable, so after a crash this node cannot lead this term
+   *   again and put other entries at these indexes;
+   * - the commit index the messages carry covers only entries made durable by earlier Readies
+   *   (a follower applies up to it). With other voters that always holds, since an entry commits
+   *   only once they acknowledged it; a lone voter commits its own new entries at once.
+   * Acknowledgements are stepped only after this Ready, so after its fsync: the leader never
+   * counts itself for an entry it has not persisted.
+   */
+  private maySendBeforePersisting(rd: Ready): boolean {
+    if (rd.entries.length === 0 || rd.messages.length === 0 || rd.snapshot !== null) return false;
+    const { role, commit } = this.raft.status();
+    if (role !== 'leader' || commit >= rd.entries[0].index) return false;
+    return rd.hardState === null || (rd.hardState.term === this.persistedVote.term && rd.hardState.vote === this.persistedVote.vote);
   }
 
   private settleProposal(entry: LogEntry, result: Result): void {
@@ -323,6 +365,25 @@ export class RaftDriver<Result = unknown> {
     this.proposals.delete(entry.index);
     if (p.term === entry.term) p.resolve(result);
     else p.reject(new NotLeaderError(this.raft.status().leaderId, 'the proposal was lost in a leader change'));
+  }
+
+  /**
+   * Starts one ReadIndex round for every queued read; called only when no round is in flight,
+   * so concurrent reads cost one heartbeat exchange per round trip rather than one each.
+   * Linearizable still: the round's read index is the commit index when the round starts,
+   * at or after each of its reads arrived, and only heartbeats sent from then on confirm it.
+   */
+  private startReadRound(): void {
+    if (this.queuedReads.length === 0) return;
+    const round = this.queuedReads;
+    this.queuedReads = [];
+    const id = this.nextReadId++;
+    try {
+      this.raft.readIndex(id);
+      this.reads.set(id, round);
+    } catch (error) {
+      for (const read of round) read.reject(error);
+    }
   }
 
   private releaseReads(applied: number): void {
@@ -377,8 +438,10 @@ export class RaftDriver<Result = unknown> {
     this.inbox = [];
     for (const p of this.proposals.values()) p.reject(reason);
     this.proposals.clear();
-    for (const r of this.reads.values()) r.reject(reason);
+    for (const round of this.reads.values()) for (const read of round) read.reject(reason);
     this.reads.clear();
+    for (const read of this.queuedReads) read.reject(reason);
+    this.queuedReads = [];
     for (const c of this.confirmedReads) c.read.reject(reason);
     this.confirmedReads = [];
   }

@@ -57,7 +57,11 @@ export interface LogStore {
 export interface HardStateStore {
   /** The last saved hard state, or null if none was ever saved. */
   load(): HardState | null;
-  /** Replaces the hard state atomically. Durable on return. */
+  /**
+   * Replaces the hard state atomically. Term and vote are durable on return; a save that
+   * changes only the commit index (a hint, relearned from the leader) need not be, but a
+   * crash must leave the old hard state or the new one.
+   */
   save(state: HardState): void;
   close(): void;
 }
