@@ -1,8 +1,10 @@
 /**
  * VectorXLite, the embedded API (issue 2): a database in this process, backed by the Rust
  * engine through the native addon. Every method validates its arguments up front, then
- * runs on the libuv thread pool and resolves when the engine is done; the event loop never
- * waits on SQLite. Mirrors crates/node/src/database.rs.
+ * hands the call to the database's worker thread and resolves when the engine is done; the
+ * event loop never waits on SQLite. The worker runs a database's calls one at a time in
+ * call order, so an insert called before a search is visible to it even when neither is
+ * awaited. Mirrors crates/node/src/database.rs.
  */
 import { VectorXLiteError, isErrorCode } from '../errors.js';
 import { native, vectorlitePath, type NativeAddon, type NativeHandle, type NativeSearchHits, type NativeSearchQuery } from './native.js';
@@ -43,10 +45,13 @@ function rethrow(error: unknown): never {
   throw fromNative(error);
 }
 
-/** Runs an addon call; a synchronous throw and a rejection both become a rejected VectorXLiteError. */
-function call<T>(operation: () => Promise<T>): Promise<T> {
+/**
+ * Runs an addon call, `then` applied to its result; a synchronous throw and a rejection both
+ * become a rejected VectorXLiteError. One `then` per call: each is a turn of the microtask queue.
+ */
+function call<T, R = T>(operation: () => Promise<T>, then?: (value: T) => R): Promise<R> {
   try {
-    return operation().then(undefined, rethrow);
+    return operation().then(then, rethrow) as Promise<R>;
   } catch (error) {
     return Promise.reject(fromNative(error));
   }
@@ -66,18 +71,6 @@ export class VectorXLite {
   /** Undefined once close() has been called. */
   #handle: NativeHandle | undefined;
   #closing: Promise<void> | undefined;
-  /**
-   * Settles after the last queued operation. Operations run one at a time in call order:
-   * the engine serializes them anyway, and queueing here keeps them from occupying several
-   * libuv pool threads that would only wait on the engine's lock (starving fs, dns, and
-   * other databases), and makes an un-awaited insert visible to a search called after it.
-   */
-  #tail: Promise<void> = Promise.resolve();
-  /** Operations called and not yet settled; with none, the next one starts at once. */
-  #inFlight = 0;
-  readonly #settled = (): void => {
-    this.#inFlight--;
-  };
 
   private constructor(addon: NativeAddon, handle: NativeHandle) {
     this.#addon = addon;
@@ -101,46 +94,34 @@ export class VectorXLite {
     return this.#handle;
   }
 
-  /**
-   * Runs `operation` after every operation called before it; addon errors become
-   * VectorXLiteError. When nothing is in flight it starts in this tick, without a hop
-   * through the queue's promise chain (part of the fixed cost of every call).
-   */
-  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#inFlight === 0 ? call(operation) : this.#tail.then(() => call(operation));
-    this.#inFlight++;
-    this.#tail = result.then(this.#settled, this.#settled);
-    return result;
-  }
-
   async createCollection(options: CreateCollectionOptions): Promise<void> {
     const handle = this.#open();
     const config = validateCollectionOptions(options);
-    await this.#enqueue(() => this.#addon.createCollection(handle, config));
+    await call(() => this.#addon.createCollection(handle, config));
   }
 
   async collectionExists(name: string): Promise<boolean> {
     const handle = this.#open();
     const checked = validateName(name);
-    return this.#enqueue(() => this.#addon.collectionExists(handle, checked));
+    return call(() => this.#addon.collectionExists(handle, checked));
   }
 
   /** Every collection, sorted by name. */
   async listCollections(): Promise<CollectionInfo[]> {
     const handle = this.#open();
-    return this.#enqueue(() => this.#addon.listCollections(handle));
+    return call(() => this.#addon.listCollections(handle));
   }
 
   async collectionInfo(name: string): Promise<CollectionInfo> {
     const handle = this.#open();
     const checked = validateName(name);
-    return this.#enqueue(() => this.#addon.collectionInfo(handle, checked));
+    return call(() => this.#addon.collectionInfo(handle, checked));
   }
 
   async insert(options: InsertOptions): Promise<void> {
     const handle = this.#open();
     const point = validateInsertOptions(options);
-    await this.#enqueue(() => this.#addon.insert(handle, point));
+    await call(() => this.#addon.insert(handle, point));
   }
 
   /** Inserts every point in one transaction: all of them, or none when one is rejected. */
@@ -148,7 +129,7 @@ export class VectorXLite {
     const handle = this.#open();
     const name = validateName(collection);
     const checked = validateBatchPoints(points);
-    await this.#enqueue(() => this.#addon.insertBatch(handle, name, checked));
+    await call(() => this.#addon.insertBatch(handle, name, checked));
   }
 
   /**
@@ -164,7 +145,7 @@ export class VectorXLite {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#enqueue(() => this.#addon.searchPacked(handle, query)).then(searchResults);
+    return call(() => this.#addon.searchPacked(handle, query), searchResults);
   }
 
   /** The point with its vector and payload, or null when there is none with that id. */
@@ -172,34 +153,34 @@ export class VectorXLite {
     const handle = this.#open();
     const name = validateName(collection);
     const checked = validateId(id);
-    return this.#enqueue(() => this.#addon.get(handle, name, checked));
+    return call(() => this.#addon.get(handle, name, checked));
   }
 
   /** Removes payload row, stored vector and index entry together; true if the point existed. */
   async delete(options: DeleteOptions): Promise<boolean> {
     const handle = this.#open();
     const { collection, id } = validateDeleteOptions(options);
-    return this.#enqueue(() => this.#addon.delete(handle, collection, id));
+    return call(() => this.#addon.delete(handle, collection, id));
   }
 
   async deleteCollection(name: string): Promise<void> {
     const handle = this.#open();
     const checked = validateName(name);
-    await this.#enqueue(() => this.#addon.deleteCollection(handle, checked));
+    await call(() => this.#addon.deleteCollection(handle, checked));
   }
 
   /** Writes a consistent copy of the database to one file (docs/snapshot-format.md). */
   async exportSnapshot(filePath: string): Promise<SnapshotMetadata> {
     const handle = this.#open();
     const path = validatePath(filePath, 'snapshot path');
-    return this.#enqueue(() => this.#addon.exportSnapshot(handle, path));
+    return call(() => this.#addon.exportSnapshot(handle, path));
   }
 
   /** Verifies a snapshot file, then replaces this database with it; a failure changes nothing. */
   async importSnapshot(filePath: string): Promise<ImportResult> {
     const handle = this.#open();
     const path = validatePath(filePath, 'snapshot path');
-    return this.#enqueue(() => this.#addon.importSnapshot(handle, path));
+    return call(() => this.#addon.importSnapshot(handle, path));
   }
 
   /**
@@ -212,19 +193,19 @@ export class VectorXLite {
    */
   async digest(): Promise<string> {
     const handle = this.#open();
-    return this.#enqueue(() => this.#addon.digest(handle));
+    return call(() => this.#addon.digest(handle));
   }
 
   /**
    * Persists the index and releases the database once the operations called before it are
-   * done. Idempotent: later calls return the first call's outcome; every other method
+   * done; its worker thread ends. Idempotent: later calls return the first call's outcome; every other method
    * called after it rejects with CLOSED.
    */
   close(): Promise<void> {
     if (this.#closing === undefined) {
       const handle = this.#open();
       this.#handle = undefined;
-      this.#closing = this.#enqueue(() => this.#addon.close(handle));
+      this.#closing = call(() => this.#addon.close(handle));
     }
     return this.#closing;
   }

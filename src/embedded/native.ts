@@ -127,9 +127,11 @@ export interface NativeSearchHits {
 }
 
 /**
- * The functions crates/node/src/database.rs exports. Each returns a Promise settled from
- * the libuv thread pool; arguments are already validated and converted (vectors are
- * Float32Array). Rejections are Errors with a `code` from src/errors.ts.
+ * The functions crates/node/src/database.rs exports. Each returns a Promise settled by the
+ * database's worker thread (`open` by the libuv thread pool), which runs a database's calls
+ * in the order they were made; arguments are already validated and converted (vectors are
+ * Float32Array) and are copied during the call. Rejections are Errors with a `code` from
+ * src/errors.ts; a call after `close` rejects with CLOSED.
  */
 export interface NativeAddon {
   open(path: string, options: NativeOpenOptions): Promise<NativeHandle>;

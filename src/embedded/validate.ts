@@ -66,11 +66,12 @@ export function validateId(value: unknown): number {
 
 /**
  * A Float32Array or number[] with at least one component, every one finite as a float32.
- * Returns a copy: operations are queued, and a caller may reuse its array for the next call.
+ * A Float32Array is passed on as it is: the addon copies it during the call, so the caller
+ * may reuse it as soon as the method returns.
  */
 export function validateVector(value: unknown, what = 'vector'): Float32Array {
   let vector: Float32Array;
-  if (value instanceof Float32Array) vector = value.slice();
+  if (value instanceof Float32Array) vector = value;
   else if (Array.isArray(value) && value.every((x) => typeof x === 'number')) vector = new Float32Array(value as VectorInput);
   else throw invalid(`${what} must be a Float32Array or an array of numbers, got ${describe(value)}.`);
   if (vector.length === 0) throw invalid(`${what} must not be empty.`);

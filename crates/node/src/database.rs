@@ -1,7 +1,9 @@
 //! The addon's exports: one function per VectorXLite method (src/embedded/database.ts).
-//! Each reads its arguments on the JS thread, runs the engine call on the thread pool and
-//! returns a Promise. The database handle is a JS object owning an `Arc<Engine>`, so a call
-//! in flight keeps the engine alive even if the handle is collected meanwhile.
+//! Each reads its arguments on the JS thread and returns a Promise. `open` runs on the libuv
+//! thread pool and starts the database's worker thread (napi::worker), which runs every later
+//! call in call order. The database handle is a JS object owning the `Worker` and an
+//! `Arc<Engine>`; when it is collected, the worker finishes what was called and ends, and
+//! the engine closes once nothing holds it any more.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,13 +14,19 @@ use crate::convert;
 use crate::napi::async_work::spawn;
 use crate::napi::export::{define, ExportFn};
 use crate::napi::tsfn::ThreadsafeFunction;
+use crate::napi::worker::Worker;
 use crate::napi::wrap::{unwrap, wrap};
 use crate::napi::{Env, JsError, JsResult, JsValue, TypeTag};
 
 /// Marks objects made by `open`; random, fixed forever for this addon.
 const DATABASE_TAG: TypeTag = TypeTag { lower: 0x5f3a_9c1e_7b42_d806, upper: 0xa1c4_0e97_3d58_b26f };
 
-type Handle = Arc<Engine>;
+/// What a database handle owns.
+struct Database {
+    worker: Worker<Arc<Engine>>,
+    /// The same engine, for calls that hold it across calls of their own (snapshot streams).
+    engine: Arc<Engine>,
+}
 
 pub const EXPORTS: &[(&str, ExportFn)] = &[
     ("open", open),
@@ -47,9 +55,17 @@ pub(crate) fn arg(args: &[JsValue], index: usize, what: &str) -> JsResult<JsValu
     args.get(index).copied().ok_or_else(|| JsError::invalid(format!("{what} is required")))
 }
 
-pub(crate) fn engine(env: Env, args: &[JsValue]) -> JsResult<Handle> {
+/// The worker of the database the call is for: its handle is the first argument.
+fn database<'a>(env: Env, args: &[JsValue]) -> JsResult<&'a Worker<Arc<Engine>>> {
     let handle = arg(args, 0, "database handle")?;
-    unwrap::<Handle>(env, handle, &DATABASE_TAG, "database handle").cloned()
+    Ok(&unwrap::<Database>(env, handle, &DATABASE_TAG, "database handle")?.worker)
+}
+
+/// The engine of the database the call is for, to run on the libuv pool and keep beyond
+/// the call; serialized with the worker's calls by the engine's own lock.
+pub(crate) fn engine(env: Env, args: &[JsValue]) -> JsResult<Arc<Engine>> {
+    let handle = arg(args, 0, "database handle")?;
+    Ok(unwrap::<Database>(env, handle, &DATABASE_TAG, "database handle")?.engine.clone())
 }
 
 fn string_arg(env: Env, args: &[JsValue], index: usize, what: &str) -> JsResult<String> {
@@ -83,119 +99,126 @@ fn open(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
         env,
         "vectorxlite:open",
         move || Ok(Engine::open(&path, options)?),
-        |env, engine| wrap::<Handle>(env, Arc::new(engine), &DATABASE_TAG),
+        |env, engine| {
+            let engine = Arc::new(engine);
+            let worker = Worker::start(env, "vectorxlite-db", engine.clone())?;
+            wrap(env, Database { worker, engine }, &DATABASE_TAG)
+        },
     )
 }
 
 fn create_collection(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let config = convert::collection_config(env, arg(args, 1, "collection options")?)?;
-    spawn(env, "vectorxlite:createCollection", move || Ok(engine.create_collection(&config)?), undefined)
+    db.run(env, move |engine| Ok(engine.create_collection(&config)?), undefined)
 }
 
 fn collection_exists(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let name = string_arg(env, args, 1, "name")?;
-    spawn(env, "vectorxlite:collectionExists", move || Ok(engine.collection_exists(&name)?), |env, b| env.boolean(b))
+    db.run(env, move |engine| Ok(engine.collection_exists(&name)?), |env, b| env.boolean(b))
 }
 
 fn list_collections(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
-    spawn(env, "vectorxlite:listCollections", move || Ok(engine.list_collections()?), |env, infos| {
+    let db = database(env, args)?;
+    db.run(env, move |engine| Ok(engine.list_collections()?), |env, infos| {
         convert::collection_infos(env, &infos)
     })
 }
 
 fn collection_info(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let name = string_arg(env, args, 1, "name")?;
-    spawn(env, "vectorxlite:collectionInfo", move || Ok(engine.collection_info(&name)?), |env, info| {
+    db.run(env, move |engine| Ok(engine.collection_info(&name)?), |env, info| {
         convert::collection_info(env, &info)
     })
 }
 
 /// insert(handle, { collection, id, vector, payloadInsertQuery? })
 fn insert(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let options = arg(args, 1, "insert options")?;
     let collection = convert::required_string(env, options, "collection")?;
     let point = convert::new_point(env, options)?;
-    spawn(env, "vectorxlite:insert", move || Ok(engine.insert(&collection, &point)?), undefined)
+    db.run(env, move |engine| Ok(engine.insert(&collection, &point)?), undefined)
 }
 
 /// insertBatch(handle, collection, [{ id, vector, payloadInsertQuery? }])
 fn insert_batch(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let collection = string_arg(env, args, 1, "collection")?;
     let points = env
         .get_array(arg(args, 2, "points")?, "points")?
         .into_iter()
         .map(|p| convert::new_point(env, p))
         .collect::<JsResult<Vec<_>>>()?;
-    spawn(env, "vectorxlite:insertBatch", move || Ok(engine.insert_batch(&collection, &points)?), undefined)
+    db.run(env, move |engine| Ok(engine.insert_batch(&collection, &points)?), undefined)
 }
 
 fn search(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let query = convert::search_query(env, arg(args, 1, "search options")?)?;
-    spawn(env, "vectorxlite:search", move || Ok(engine.search(&query)?), |env, hits| convert::search_hits(env, &hits))
+    db.run(env, move |engine| Ok(engine.search(&query)?), |env, hits| convert::search_hits(env, &hits))
 }
 
 /// searchPacked(handle, query) → Promise<{ hits: Float64Array, payloads? }>: the same search
 /// with its results packed (convert::packed_search_hits); what VectorXLite.search calls.
 fn search_packed(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let query = convert::search_query(env, arg(args, 1, "search options")?)?;
-    spawn(env, "vectorxlite:search", move || Ok(engine.search(&query)?), |env, hits| convert::packed_search_hits(env, &hits))
+    db.run(env, move |engine| Ok(engine.search(&query)?), |env, hits| convert::packed_search_hits(env, &hits))
 }
 
 /// get(handle, collection, id) → Promise<point | null>
 fn get(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let collection = string_arg(env, args, 1, "collection")?;
     let id = env.get_safe_integer(arg(args, 2, "id")?, "id")?;
-    spawn(env, "vectorxlite:get", move || Ok(engine.get(&collection, id)?), |env, point| {
+    db.run(env, move |engine| Ok(engine.get(&collection, id)?), |env, point| {
         convert::stored_point(env, point.as_ref())
     })
 }
 
 /// delete(handle, collection, id) → Promise<boolean>
 fn delete(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let collection = string_arg(env, args, 1, "collection")?;
     let id = env.get_safe_integer(arg(args, 2, "id")?, "id")?;
-    spawn(env, "vectorxlite:delete", move || Ok(engine.delete(&collection, id)?), |env, existed| env.boolean(existed))
+    db.run(env, move |engine| Ok(engine.delete(&collection, id)?), |env, existed| env.boolean(existed))
 }
 
 fn delete_collection(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let name = string_arg(env, args, 1, "name")?;
-    spawn(env, "vectorxlite:deleteCollection", move || Ok(engine.delete_collection(&name)?), undefined)
+    db.run(env, move |engine| Ok(engine.delete_collection(&name)?), undefined)
 }
 
 fn export_snapshot(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let path = PathBuf::from(string_arg(env, args, 1, "path")?);
-    spawn(env, "vectorxlite:exportSnapshot", move || Ok(engine.export_snapshot(&path)?), |env, meta| {
+    db.run(env, move |engine| Ok(engine.export_snapshot(&path)?), |env, meta| {
         convert::snapshot_metadata(env, &meta)
     })
 }
 
 fn import_snapshot(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database(env, args)?;
     let path = PathBuf::from(string_arg(env, args, 1, "path")?);
-    spawn(env, "vectorxlite:importSnapshot", move || Ok(engine.import_snapshot(&path)?), |env, summary| {
+    db.run(env, move |engine| Ok(engine.import_snapshot(&path)?), |env, summary| {
         convert::import_summary(env, &summary)
     })
 }
 
 /// digest(handle) → Promise<string>: SHA-256 (hex) of every collection's config and points.
 fn digest(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
-    spawn(env, "vectorxlite:digest", move || Ok(engine.digest()?), |env, hex| env.create_string(&hex))
+    let db = database(env, args)?;
+    db.run(env, move |engine| Ok(engine.digest()?), |env, hex| env.create_string(&hex))
 }
 
+/// close(handle): the worker's last job; later calls reject with CLOSED.
 fn close(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
-    spawn(env, "vectorxlite:close", move || Ok(engine.close()?), undefined)
+    let db = database(env, args)?;
+    let closed = db.run(env, move |engine| Ok(engine.close()?), undefined)?;
+    db.end();
+    Ok(closed)
 }

@@ -1,4 +1,5 @@
-//! Promise-returning operations that run on the libuv thread pool.
+//! Promise-returning operations that run on the libuv thread pool: what `open` uses (a
+//! database's later calls run on its own worker thread, see `worker`).
 //!
 //! `spawn` takes two halves: `work`, which runs on a pool thread and must not touch JS
 //! (it gets no Env), and `finish`, which runs back on the JS thread and turns the result
@@ -6,11 +7,11 @@
 //! Panics in either half become INTERNAL rejections.
 
 use std::os::raw::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use super::env::Env;
-use super::error::{check, create_js_error, JsError, JsResult};
+use super::error::{catching, check, JsError, JsResult};
+use super::promise::Deferred;
 use crate::sys;
 
 type Work<T> = Box<dyn FnOnce() -> JsResult<T> + Send>;
@@ -20,7 +21,7 @@ struct Task<T> {
     work: Option<Work<T>>,
     finish: Option<Finish<T>>,
     result: Option<JsResult<T>>,
-    deferred: sys::napi_deferred,
+    deferred: Deferred,
     handle: sys::napi_async_work,
 }
 
@@ -32,9 +33,7 @@ where
     F: FnOnce(Env, T) -> JsResult<sys::napi_value> + Send + 'static,
 {
     let raw = env.raw();
-    let mut promise = ptr::null_mut();
-    let mut deferred = ptr::null_mut();
-    check(raw, unsafe { sys::napi_create_promise(raw, &mut deferred, &mut promise) })?;
+    let (deferred, promise) = Deferred::new(env)?;
 
     let task = Box::into_raw(Box::new(Task {
         work: Some(Box::new(work) as Work<T>),
@@ -65,7 +64,7 @@ where
     if let Err(e) = queued {
         // Nothing was queued, so nothing else owns the task; the promise is still pending.
         let task = unsafe { Box::from_raw(task) };
-        settle(env, task.deferred, Err(e));
+        task.deferred.settle(env, Err(e));
     }
     Ok(promise)
 }
@@ -74,7 +73,7 @@ where
 unsafe extern "C" fn execute<T>(_env: sys::napi_env, data: *mut c_void) {
     let task = unsafe { &mut *data.cast::<Task<T>>() };
     if let Some(work) = task.work.take() {
-        let result = catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| Err(JsError::from_panic(panic)));
+        let result = catching(work);
         task.result = Some(result);
     }
 }
@@ -85,22 +84,10 @@ unsafe extern "C" fn complete<T>(env: sys::napi_env, status: sys::napi_status, d
     let mut task = unsafe { Box::from_raw(data.cast::<Task<T>>()) };
     unsafe { sys::napi_delete_async_work(env.raw(), task.handle) };
     let outcome = match (status, task.result.take(), task.finish.take()) {
-        (sys::napi_ok, Some(Ok(value)), Some(finish)) => catch_unwind(AssertUnwindSafe(|| finish(env, value)))
-            .unwrap_or_else(|panic| Err(JsError::from_panic(panic))),
+        (sys::napi_ok, Some(Ok(value)), Some(finish)) => catching(|| finish(env, value)),
         (sys::napi_ok, Some(Err(e)), _) => Err(e),
         (sys::napi_cancelled, _, _) => Err(JsError { code: "CANCELLED", message: "the operation was cancelled".into() }),
         (status, _, _) => Err(JsError::internal(format!("async work ended with Node-API status {status}"))),
     };
-    settle(env, task.deferred, outcome);
-}
-
-fn settle(env: Env, deferred: sys::napi_deferred, outcome: JsResult<sys::napi_value>) {
-    let raw = env.raw();
-    let settled = match outcome {
-        Ok(value) => check(raw, unsafe { sys::napi_resolve_deferred(raw, deferred, value) }),
-        Err(error) => create_js_error(env, &error)
-            .and_then(|value| check(raw, unsafe { sys::napi_reject_deferred(raw, deferred, value) })),
-    };
-    // A deferred can only fail to settle if the env is shutting down; nobody is left to tell.
-    drop(settled);
+    task.deferred.settle(env, outcome);
 }

@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::ffi::CStr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use vectorxlite_core as core;
@@ -36,6 +37,11 @@ impl JsError {
             .unwrap_or_else(|| "unknown panic".to_string());
         JsError::internal(format!("the native addon panicked: {detail}"))
     }
+}
+
+/// Runs `f`, turning a panic into an INTERNAL error, so that no panic unwinds into Node.
+pub fn catching<T>(f: impl FnOnce() -> JsResult<T>) -> JsResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(JsError::from_panic(panic)))
 }
 
 /// The one conversion from engine errors: the engine's code names are the JS codes.

@@ -3,11 +3,10 @@
 //! into a thrown JS error: no panic unwinds into Node.
 
 use std::os::raw::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use super::env::Env;
-use super::error::{throw, JsError, JsResult};
+use super::error::{catching, throw, JsResult};
 use crate::sys;
 
 /// The Rust side of an exported function: the env and the call's arguments in.
@@ -18,7 +17,7 @@ const MAX_ARGS: usize = 8;
 
 unsafe extern "C" fn trampoline(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let env = Env::new(env);
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = catching(|| {
         let mut argc = MAX_ARGS;
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut data: *mut c_void = ptr::null_mut();
@@ -28,8 +27,7 @@ unsafe extern "C" fn trampoline(env: sys::napi_env, info: sys::napi_callback_inf
         // SAFETY: `data` is the ExportFn that `define` stored with this very function.
         let body: ExportFn = unsafe { std::mem::transmute::<*mut c_void, ExportFn>(data) };
         body(env, &argv[..argc.min(MAX_ARGS)])
-    }))
-    .unwrap_or_else(|panic| Err(JsError::from_panic(panic)));
+    });
     match outcome {
         Ok(value) => value,
         Err(error) => {

@@ -1,12 +1,15 @@
 //! The safe layer over the raw bindings in `crate::sys`: values, errors, exported
-//! functions, Promise-returning async work, threadsafe functions and wrapped handles.
+//! functions, Promises, async work on the libuv pool, per-object worker threads,
+//! threadsafe functions and wrapped handles.
 //! Code outside this module never calls Node-API functions directly.
 
 pub mod async_work;
 pub mod env;
 pub mod error;
 pub mod export;
+pub mod promise;
 pub mod tsfn;
+pub mod worker;
 pub mod wrap;
 
 pub use env::Env;

@@ -1,0 +1,124 @@
+//! A long-lived thread that owns a value (a database's engine) and runs the jobs the JS
+//! thread gives it, one at a time in call order, each settling a Promise.
+//!
+//! Why not Node-API async work: the operations of one database had to be queued in JS to
+//! keep them in call order and off several pool threads (where they would only wait on the
+//! engine's lock), so every call paid a trip through that queue's promise chain on top of
+//! the hand-off to a pool thread and back. Here the JS thread sends the job over a channel
+//! to the thread that owns the engine, which runs jobs in the order they were sent; results
+//! go back through one threadsafe function per worker, whose queue Node drains in one pass
+//! when several are ready. docs/addon.md has the measurements, including why the worker
+//! sleeps as soon as its queue is empty instead of polling it for a while.
+//!
+//! Lifecycle: after `end` (called right after queueing close), the worker runs what was
+//! queued, drops the value and ends; later calls reject with CLOSED without reaching it. When the `Worker` is
+//! dropped instead (its JS handle was garbage-collected), the worker runs what is queued,
+//! drops the value and ends. The threadsafe function keeps the event loop alive only while
+//! a Promise of this worker is pending, so an idle open database never holds the process.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread;
+
+use super::env::Env;
+use super::error::{catching, JsError, JsResult};
+use super::promise::Deferred;
+use super::tsfn::{Message, Tsfn};
+use crate::sys;
+
+/// Runs on the worker with its value; returns what settles the Promise on the JS thread.
+type Work<S> = Box<dyn FnOnce(&S) -> Message + Send>;
+
+enum Request<S> {
+    Job(Work<S>),
+    /// Nothing follows: the worker ends.
+    End,
+}
+
+/// The JS thread's side of a worker. Not Send: it lives in the JS handle (napi_wrap).
+pub struct Worker<S> {
+    jobs: Sender<Request<S>>,
+    delivery: Arc<Tsfn>,
+    /// Promises of this worker not settled yet; while there are any, the event loop is kept
+    /// alive. Only the JS thread changes it (at submission and when settling).
+    pending: Arc<AtomicUsize>,
+    /// Set by `end`.
+    ended: std::cell::Cell<bool>,
+}
+
+impl<S: Send + 'static> Worker<S> {
+    /// Starts a thread named `name` that owns `state`.
+    pub fn start(env: Env, name: &str, state: S) -> JsResult<Worker<S>> {
+        let delivery = Tsfn::new(env, None, name)?;
+        let (jobs, queue) = mpsc::channel();
+        let worker_delivery = delivery.clone();
+        let spawned = thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || serve(state, queue, worker_delivery));
+        if let Err(e) = spawned {
+            delivery.release();
+            return Err(JsError::internal(format!("cannot start the {name} thread: {e}")));
+        }
+        Ok(Worker { jobs, delivery, pending: Arc::new(AtomicUsize::new(0)), ended: Default::default() })
+    }
+
+    /// Runs `work` on the worker after every job sent before it, then `finish` on the JS
+    /// thread to turn its result into the value the returned Promise resolves with. An
+    /// error (or panic) of either rejects the Promise; after `end`, it rejects with CLOSED.
+    pub fn run<T, W, F>(&self, env: Env, work: W, finish: F) -> JsResult<sys::napi_value>
+    where
+        T: Send + 'static,
+        W: FnOnce(&S) -> JsResult<T> + Send + 'static,
+        F: FnOnce(Env, T) -> JsResult<sys::napi_value> + Send + 'static,
+    {
+        let (deferred, promise) = Deferred::new(env)?;
+        if self.ended.get() {
+            deferred.settle(env, Err(closed()));
+            return Ok(promise);
+        }
+        let pending = self.pending.clone();
+        let delivery = self.delivery.clone();
+        let work: Work<S> = Box::new(move |state| {
+            let result = catching(|| work(state));
+            Box::new(move |env, _callback| {
+                deferred.settle(env, result.and_then(|value| catching(|| finish(env, value))));
+                if pending.fetch_sub(1, Ordering::Relaxed) == 1 {
+                    delivery.keep_alive(env, false);
+                }
+            })
+        });
+        if self.jobs.send(Request::Job(work)).is_err() {
+            // The worker thread is gone, which only a panic outside any job could cause;
+            // the job (and its deferred) came back inside the error and was dropped.
+            return Err(JsError::internal("the database's worker thread has stopped"));
+        }
+        if self.pending.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.delivery.keep_alive(env, true);
+        }
+        Ok(promise)
+    }
+
+    /// No more jobs: the worker ends once it has run those already sent.
+    pub fn end(&self) {
+        if !self.ended.replace(true) {
+            // A worker that is already gone has nothing left to end.
+            let _ = self.jobs.send(Request::End);
+        }
+    }
+}
+
+fn closed() -> JsError {
+    JsError { code: "CLOSED", message: "the database is closed".into() }
+}
+
+/// The worker thread: runs jobs until `end` or until the `Worker` is dropped and the queue
+/// is empty, then drops its state and lets Node finalize the delivery function.
+fn serve<S>(state: S, queue: Receiver<Request<S>>, delivery: Arc<Tsfn>) {
+    while let Ok(Request::Job(work)) = queue.recv() {
+        // A message that cannot be delivered (env torn down) is dropped: nobody awaits it.
+        delivery.post(work(&state));
+    }
+    drop(state);
+    delivery.release();
+}
