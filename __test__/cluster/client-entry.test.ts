@@ -63,6 +63,15 @@ test('vectorxlite/cluster/node exports the node parts and loads the runtime, bet
   t.true(loaded.some((url) => url.endsWith('/dist/src/embedded/native.js')));
 });
 
+test('vxctl loads no node runtime and no better-sqlite3: it is a client of the cluster', async (t) => {
+  const report = await probe(t, join(repoRoot, 'dist/cluster/cli/cli.js'));
+  t.true(report.modules.some((url) => url.endsWith('/dist/cluster/cli/backup.js')), 'the backup command is part of the probe');
+  // durable-file.js is node:fs only: vxctl backup fsyncs the directory it renames the file into.
+  const loaded = nodeOnly(report.modules).filter((url) => !url.endsWith('/dist/cluster/storage/durable-file.js'));
+  t.deepEqual(loaded, [], 'no module of the node runtime, storage or engine');
+  t.deepEqual(report.natives, [], 'no .node library mapped');
+});
+
 test('the probe sees the native addon once an embedded database is opened', async (t) => {
   t.is(process.platform, 'linux', 'the native-library check reads /proc/self/maps');
   const report = await probe(t, 'vectorxlite', 'open-embedded');

@@ -13,7 +13,7 @@ import { channelFor, type ClientOptions } from '../../src/client/client.js';
 import { fromServiceError } from '../../src/client/errors.js';
 import { VectorXLiteError } from '../../src/errors.js';
 import { ClusterAdminService, type BackupChunk, type BackupInfo, type BackupRequest } from '../server/admin-proto.js';
-import { LEADER_ADDR_METADATA_KEY } from '../server/redirect.js';
+import { LEADER_ADDR_METADATA_KEY } from '../metadata-keys.js';
 import { fsyncDirectory } from '../storage/durable-file.js';
 import { verifySnapshotFile } from './verify-snapshot.js';
 
