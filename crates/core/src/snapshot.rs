@@ -199,6 +199,14 @@ pub fn parse_metadata(json: &[u8]) -> Result<SnapshotMetadata> {
     if sum != parsed.total_size {
         return Err(invalid("snapshot totalSize does not equal the sum of its file sizes"));
     }
+    // No file is larger than i64::MAX bytes (the largest file offset), and the bound keeps
+    // container_len (header + metadata + files) from overflowing on damaged metadata.
+    if parsed.total_size > i64::MAX as u64 {
+        return Err(invalid(format!(
+            "snapshot totalSize {} is out of range: the snapshot is corrupted",
+            parsed.total_size
+        )));
+    }
     if files.iter().filter(|f| f.file_type == SnapshotFileType::SqliteDb).count() != 1 {
         return Err(invalid("snapshot must hold exactly one sqlite_db file"));
     }

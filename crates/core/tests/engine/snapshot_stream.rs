@@ -312,3 +312,38 @@ fn a_reader_holds_the_snapshot_of_its_moment_without_holding_up_the_engine() {
     assert_eq!(dst.digest().unwrap(), digest_then);
     assert!(dst.get("docs", 10_000).unwrap().is_none());
 }
+
+/// A container whose metadata announces `file_size` bytes for its one database file.
+fn header_announcing(file_size: u64) -> Vec<u8> {
+    let json = format!(
+        r#"{{"snapshotId":"s","createdAt":0,"totalSize":{file_size},"files":[{{"fileName":"vectorxlite.db","fileType":"sqlite_db","fileSize":{file_size},"checksum":"00"}}],"version":1,"checksum":"00"}}"#
+    );
+    let mut bytes = b"VXLSNAP1".to_vec();
+    bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(json.as_bytes());
+    bytes
+}
+
+/// A size near u64::MAX in the metadata is damage, refused as such by the stream and by a
+/// file import alike: the container length (header + metadata + files) must not overflow.
+#[test]
+fn sizes_no_file_can_have_are_refused_without_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let staging = staging(dir.path());
+    let dst = target(dir.path());
+    let before = dst.digest().unwrap();
+    for size in [u64::MAX, u64::MAX - 12, i64::MAX as u64 + 1] {
+        let header = header_announcing(size);
+        let mut writer = SnapshotWriter::create(&staging).unwrap();
+        let err = writer.append(header.clone()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::SnapshotInvalid, "{size}: {err}");
+        assert!(err.message.contains("out of range"), "{size}: {err}");
+        let file = dir.path().join("huge.vxlsnap");
+        std::fs::write(&file, &header).unwrap();
+        let err = dst.import_snapshot(&file).unwrap_err();
+        assert_eq!(err.code, ErrorCode::SnapshotInvalid, "{size}: {err}");
+        assert!(err.message.contains("out of range"), "{size}: {err}");
+        assert_intact(&dst, &before);
+    }
+    assert_eq!(leftovers(&staging), Vec::<String>::new());
+}
