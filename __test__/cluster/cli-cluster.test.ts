@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
@@ -128,6 +128,14 @@ test('backup: a verified snapshot file written atomically, through a follower th
   const noDir = await vxctl(['backup', ...members, '--out', join(dir, 'missing', 'b.vxlsnap')]);
   t.is(noDir.code, 1);
   t.regex(noDir.stderr, /^error: IO_ERROR: cannot write the backup next to /);
+  // Writing the file fails after the download (a directory is in the way): the file system's
+  // failure is IO_ERROR, not a bug of vxctl, and the temporary file is removed.
+  await mkdir(join(dir, 'taken'));
+  const renameFails = await vxctl(['backup', ...members, '--out', join(dir, 'taken')]);
+  t.is(renameFails.code, 1);
+  t.regex(renameFails.stderr, /^error: IO_ERROR: cannot save the backup as .*taken: /);
+  t.deepEqual(await readdir(join(dir, 'taken')), []);
+  await rmdir(join(dir, 'taken'));
   const standalone = await vxctl(['backup', '--standalone', '--out', out]);
   t.is(standalone.code, 2);
   t.regex(standalone.stderr, /backup works against a cluster only/);

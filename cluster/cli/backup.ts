@@ -38,9 +38,11 @@ export async function saveBackup(addresses: readonly string[], options: ClientOp
     const partial = join(dirname(target), `.${basename(target)}.${randomUUID()}.partial`);
     try {
       const info = await download(address, options, request, partial);
-      await verifySnapshotFile(partial);
-      await rename(partial, target);
-      fsyncDirectory(dirname(target));
+      await onDisk(`cannot read the backup back from ${partial}`, () => verifySnapshotFile(partial));
+      await onDisk(`cannot save the backup as ${target}`, async () => {
+        await rename(partial, target);
+        fsyncDirectory(dirname(target));
+      });
       return { ...info, file: target, via: address };
     } catch (error) {
       await rm(partial, { force: true });
@@ -56,12 +58,8 @@ export async function saveBackup(addresses: readonly string[], options: ClientOp
 
 /** One attempt: the stream into `partial`, checked against the announced size and SHA-256, fsynced. */
 async function download(address: string, options: ClientOptions, request: BackupRequest, partial: string): Promise<BackupInfo> {
-  let handle: FileHandle;
-  try {
-    handle = await open(partial, 'wx');
-  } catch (error) {
-    throw new VectorXLiteError('IO_ERROR', `cannot write the backup next to ${dirname(partial)}: ${(error as Error).message}`, { cause: error });
-  }
+  const writing = `cannot write the backup next to ${dirname(partial)}`;
+  const handle: FileHandle = await onDisk(writing, () => open(partial, 'wx'));
   const channel = channelFor(options);
   const client = new Client(address, channel.credentials, channel.options);
   const metadata = new Metadata();
@@ -82,17 +80,27 @@ async function download(address: string, options: ClientOptions, request: Backup
       hash.update(chunk.data);
       received += chunk.data.length;
       if (received > info.size) throw invalid(`${address} sent more than the ${info.size} bytes it announced`);
-      await handle.write(chunk.data);
+      await onDisk(writing, () => handle.write(chunk.data));
     }
     if (info === undefined) throw invalid(`${address} ended the backup stream before sending anything`);
     if (received !== info.size) throw invalid(`the backup stream ended after ${received} of ${info.size} bytes`);
     if (hash.digest('hex') !== info.sha256) throw invalid('the bytes received do not match the SHA-256 the leader announced');
-    await handle.sync();
+    await onDisk(writing, () => handle.sync());
     return info;
   } finally {
     call.cancel();
     await handle.close();
     client.close();
+  }
+}
+
+/** A failure of the file system while saving is the environment's (IO_ERROR), not a bug of vxctl (INTERNAL). */
+async function onDisk<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof VectorXLiteError) throw error;
+    throw new VectorXLiteError('IO_ERROR', `${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 
