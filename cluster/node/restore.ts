@@ -10,13 +10,14 @@
  * history, so nothing of the old cluster's log positions or members carries over; nodes that
  * --join get the data through InstallSnapshot, as a node restarted empty does.
  *
- * Every check comes before any write: the file is imported into a scratch engine (all checksums,
- * the database's integrity), and the data directory must hold no Raft state. The Raft stores
+ * Every check comes before any write: the file is read once, and those bytes (the ones the Raft
+ * snapshot will hold, whatever happens to the file meanwhile) are imported into a scratch engine
+ * (all checksums, the database's integrity); the data directory must hold no Raft state. The Raft stores
  * are written in a scratch directory and renamed into place, so a crash leaves either no Raft
  * state (and --restore can run again) or all of it.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -34,26 +35,32 @@ const RESTORED_TERM = 1;
 
 export async function restoreBackup(config: NodeConfig & { restore: string }, log: Logger): Promise<void> {
   const raftDir = join(config.dataDir, 'raft');
-  const checked = await checkBackup(config.restore);
+  const file = await readBackup(config.restore);
+  const checked = await checkBackup(config.restore, file);
   refuseExistingRaftState(raftDir);
   const scratch = join(config.dataDir, 'raft.restoring');
   await rm(scratch, { recursive: true, force: true });
-  const file = await readFile(config.restore);
-  const stores = openDurableStores(scratch); // creates the data directory too
   try {
-    const snapshot: Snapshot = {
-      meta: {
-        index: RESTORED_INDEX,
-        term: RESTORED_TERM,
-        membership: { members: [{ id: config.id, voter: true, raftAddr: config.raftAddr, clusterAddr: config.clusterAddr }] },
-      },
-      data: encodeStateSnapshot(RESTORED_INDEX, [], file),
-    };
-    stores.snapshots.save(snapshot);
-    stores.log.reset(RESTORED_INDEX);
-    stores.hardState.save({ term: RESTORED_TERM, vote: null, commit: RESTORED_INDEX });
-  } finally {
-    stores.close();
+    const stores = openDurableStores(scratch); // creates the data directory too
+    try {
+      const snapshot: Snapshot = {
+        meta: {
+          index: RESTORED_INDEX,
+          term: RESTORED_TERM,
+          membership: { members: [{ id: config.id, voter: true, raftAddr: config.raftAddr, clusterAddr: config.clusterAddr }] },
+        },
+        data: encodeStateSnapshot(RESTORED_INDEX, [], file),
+      };
+      stores.snapshots.save(snapshot);
+      stores.log.reset(RESTORED_INDEX);
+      stores.hardState.save({ term: RESTORED_TERM, vote: null, commit: RESTORED_INDEX });
+    } finally {
+      stores.close();
+    }
+  } catch (error) {
+    // A start without --restore would never look at the scratch directory again.
+    await rm(scratch, { recursive: true, force: true });
+    throw error;
   }
   // An earlier start may have left an empty raft/ (refuseExistingRaftState found no state in it).
   await rm(raftDir, { recursive: true, force: true });
@@ -62,13 +69,24 @@ export async function restoreBackup(config: NodeConfig & { restore: string }, lo
   log.info({ backup: config.restore, snapshotId: checked.snapshotId, bytes: file.length }, 'restored the backup as a new one-voter cluster; other nodes can --join it');
 }
 
-/** Imports the file into a scratch engine: SNAPSHOT_INVALID (or NOT_FOUND) unless the engine would load it. */
-async function checkBackup(path: string): Promise<{ snapshotId: string }> {
+async function readBackup(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR';
+    throw new VectorXLiteError(code, `--restore ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Imports `file` (read from `path`) into a scratch engine: SNAPSHOT_INVALID unless the engine would load it. */
+async function checkBackup(path: string, file: Buffer): Promise<{ snapshotId: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'vxl-restore-check-'));
   try {
+    const copy = join(dir, 'backup.vxlsnap');
+    await writeFile(copy, file);
     const db = await VectorXLite.open(join(dir, 'check.db'));
     try {
-      const imported = await db.importSnapshot(path);
+      const imported = await db.importSnapshot(copy);
       return { snapshotId: imported.snapshotId };
     } finally {
       await db.close();
