@@ -7,25 +7,34 @@
 //! the hand-off to a pool thread and back. Here the JS thread sends the job over a channel
 //! to the thread that owns the engine, which runs jobs in the order they were sent; results
 //! go back through one threadsafe function per worker, whose queue Node drains in one pass
-//! when several are ready. docs/addon.md has the measurements, including why the worker
-//! sleeps as soon as its queue is empty instead of polling it for a while.
+//! when several are ready. After each job the worker polls its queue for a short while
+//! before it sleeps, so a caller that awaits each result and calls again at once reaches it
+//! without a wake-up. docs/addon.md has the measurements.
 //!
 //! Lifecycle: after `end` (called right after queueing close), the worker runs what was
-//! queued, drops the value and ends; later calls reject with CLOSED without reaching it. When the `Worker` is
-//! dropped instead (its JS handle was garbage-collected), the worker runs what is queued,
-//! drops the value and ends. The threadsafe function keeps the event loop alive only while
-//! a Promise of this worker is pending, so an idle open database never holds the process.
+//! queued, drops the value and ends; later calls reject with CLOSED without reaching it.
+//! When the `Worker` is dropped instead (its JS handle was garbage-collected), the worker
+//! runs what is queued, drops the value and ends. The threadsafe function keeps the event
+//! loop alive only while a Promise of this worker is pending, so an idle open database never
+//! holds the process.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use super::env::Env;
 use super::error::{catching, JsError, JsResult};
 use super::promise::Deferred;
 use super::tsfn::{Message, Tsfn};
 use crate::sys;
+
+/// How long an idle worker polls its queue before it sleeps. A caller that awaits each
+/// result calls again some microseconds to tens of microseconds after it settled; a sleeping
+/// worker would then need a futex wake-up, which on a loaded machine waits for a core. Long
+/// enough to catch that, short enough that an idle database costs next to nothing.
+const POLL: Duration = Duration::from_micros(100);
 
 /// Runs on the worker with its value; returns what settles the Promise on the JS thread.
 type Work<S> = Box<dyn FnOnce(&S) -> Message + Send>;
@@ -115,10 +124,26 @@ fn closed() -> JsError {
 /// The worker thread: runs jobs until `end` or until the `Worker` is dropped and the queue
 /// is empty, then drops its state and lets Node finalize the delivery function.
 fn serve<S>(state: S, queue: Receiver<Request<S>>, delivery: Arc<Tsfn>) {
-    while let Ok(Request::Job(work)) = queue.recv() {
+    while let Some(Request::Job(work)) = next(&queue) {
         // A message that cannot be delivered (env torn down) is dropped: nobody awaits it.
         delivery.post(work(&state));
     }
     drop(state);
     delivery.release();
+}
+
+/// The next request, polling for up to POLL before sleeping; None once the `Worker` is
+/// gone and everything it sent has been taken.
+fn next<S>(queue: &Receiver<Request<S>>) -> Option<Request<S>> {
+    let idle_since = Instant::now();
+    loop {
+        match queue.try_recv() {
+            Ok(request) => return Some(request),
+            Err(TryRecvError::Disconnected) => return None,
+            // Yielding rather than spinning hands the core to any other runnable thread;
+            // on a busy machine that measured faster than spinning or sleeping at once.
+            Err(TryRecvError::Empty) if idle_since.elapsed() < POLL => thread::yield_now(),
+            Err(TryRecvError::Empty) => return queue.recv().ok(),
+        }
+    }
 }
