@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import test from 'ava';
 import { freePort, repoRoot, ServerProcess } from '../server/helpers/server-process.js';
 import { COMMANDS } from '../../cluster/cli/commands.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { vxctl, vxctlJson } from './helpers/vxctl.js';
 
 const TITLE_SCHEMA = 'CREATE TABLE docs (rowid INTEGER PRIMARY KEY, title TEXT)';
@@ -180,8 +182,12 @@ test('the examples in docs/cli.md and in --help are valid command lines', async 
   // Nothing listens there: a valid command line gets as far as the call and fails with
   // UNAVAILABLE (status 1); a usage mistake would exit 2 first.
   const nowhere = ['--addr', `127.0.0.1:${await freePort()}`, '--deadline-ms', '300'];
+  // An example's --out names a place in the user's directory; here it goes to an existing temp dir.
+  const outDir = await tempDir(t);
   for (const example of [...fromDoc, ...fromHelp]) {
-    const [, ...args] = shellWords(example);
+    const args = shellWords(example)
+      .slice(1)
+      .map((word, i, words) => (words[i - 1] === '--out' ? join(outDir, basename(word)) : word));
     if (args.includes('--help')) continue;
     const r = await vxctl([...args, ...nowhere]);
     t.is(r.code, 1, `${example}: ${r.stderr}`);
