@@ -76,6 +76,11 @@ impl Policy {
             }
         }
         match (self, ctx.action) {
+            // It loads native code from any file; refused here whether or not the connection
+            // happens to have extension loading enabled.
+            (_, AuthAction::Function { function_name }) if function_name.eq_ignore_ascii_case("load_extension") => {
+                Err("payload SQL may not call load_extension()".to_string())
+            }
             (_, AuthAction::Select) | (_, AuthAction::Function { .. }) => Ok(()),
             (_, AuthAction::Unknown { code, .. }) if code == SQLITE_RECURSIVE => Ok(()),
             (Policy::CreateTable { table }, AuthAction::CreateTable { table_name })

@@ -223,3 +223,18 @@ fn payload_sql_reads_only_collection_tables() {
     assert!(err.message.contains("trigger or view 'copy'"), "{err}");
     db.close().unwrap();
 }
+
+/// load_extension() would run native code from any file: payload SQL may call functions, but
+/// not that one, whether or not extension loading happens to be enabled on the connection.
+#[test]
+fn load_extension_in_payload_sql_is_forbidden() {
+    let db = shop();
+    for sql in ["SELECT name FROM t WHERE load_extension('/nonexistent.so') IS NULL", "SELECT name, LOAD_EXTENSION('x', 'y') FROM t"] {
+        let err = rejects(&db, ErrorCode::ForbiddenSql, |db| db.search(&filter(sql)));
+        assert!(err.message.contains("load_extension"), "{sql}: {err}");
+    }
+    let err = rejects(&db, ErrorCode::ForbiddenSql, |db| {
+        db.insert("t", &point(9, vec![1.0, 0.0], Some("INSERT INTO t(name) VALUES (load_extension('/nonexistent.so'))")))
+    });
+    assert!(err.message.contains("load_extension"), "{err}");
+}
