@@ -187,6 +187,11 @@ test('--restore is refused without --bootstrap, from a damaged or foreign file, 
   const missing = await refusedStart(t, empty, ['--bootstrap', '--restore', join(dir, 'no-such-file')]);
   t.is(missing.code, 1);
   t.regex(missing.output, /"code":"NOT_FOUND"/);
+  const unreadable = await refusedStart(t, empty, ['--bootstrap', '--restore', dir]);
+  t.is(unreadable.code, 1);
+  t.regex(unreadable.output, /"code":"IO_ERROR"/);
+  t.regex(unreadable.output, /--restore .* cannot be read/);
+  t.deepEqual(await contents(empty), {}, 'a refused restore writes nothing');
 
   // A node that ran holds Raft state: restoring over it is refused and leaves its files alone.
   const cluster = await TestCluster.create(t);
