@@ -54,6 +54,9 @@ export class PeerClients {
   async *stream<Req, Res>(address: string, method: UnaryMethod<Req, Res>, request: Req, metadata: Metadata, signal: AbortSignal): AsyncGenerator<Res> {
     const call = this.client(address).makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, this.withToken(metadata));
     const cancel = (): void => call.cancel();
+    // A signal aborted already never fires 'abort': without this the leader would take the
+    // whole backup (pausing its applies) for a caller that has gone.
+    if (signal.aborted) cancel();
     signal.addEventListener('abort', cancel, { once: true });
     try {
       for await (const message of call as AsyncIterable<Res>) yield message;
