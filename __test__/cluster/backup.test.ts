@@ -119,6 +119,7 @@ test('a cluster restored from a backup, joined by a second node, holds exactly t
     'both nodes of the restored cluster hold the backup',
   );
   t.true(first.logs().some((l) => l.msg === 'restored the backup as a new one-voter cluster; other nodes can --join it'));
+  t.false(first.logs().some((l) => l.msg.includes('--bootstrap/--join ignored')), 'the --bootstrap of a restore is not reported as ignored');
 
   // The restored cluster takes writes, and a restart resumes it (without --restore).
   await insertDoc(first, 26);

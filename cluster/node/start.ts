@@ -165,7 +165,8 @@ export async function startClusterNode(config: NodeConfig, logger: Logger): Prom
       log.fatal({ err: error }, 'the cluster refused to add this node; exiting');
       process.exit(1);
     });
-  } else if (!raftNode.fresh && (config.bootstrap || config.join !== undefined)) {
+  } else if (!raftNode.fresh && config.restore === undefined && (config.bootstrap || config.join !== undefined)) {
+    // Not after a restore: its --bootstrap is what wrote this Raft state a moment ago.
     log.info('the data directory holds Raft state: resuming as the member it was (--bootstrap/--join ignored)');
   } else if (raftNode.fresh && !config.bootstrap) {
     log.info(
