@@ -27,6 +27,7 @@ const badOptions: Array<[string, unknown]> = [
   ['defaultEf 2.5', { defaultEf: 2.5 }],
   ['defaultEf 1e9', { defaultEf: 1e9 }],
   ['onProgress that is not a function', { onProgress: 'log' }],
+  ['durable that is not a boolean', { durable: 'no' }],
   ['options that are not an object', 42],
 ];
 for (const [what, options] of badOptions) {
@@ -34,6 +35,17 @@ for (const [what, options] of badOptions) {
     await rejectsWithCode(t, VectorXLite.open(':memory:', options as OpenOptions), 'INVALID_ARGUMENT');
   });
 }
+
+test('durable: false opens a database whose writes read back, and survives a reopen', async (t) => {
+  const file = join(await tempDir(t), 'state.db');
+  const db = await VectorXLite.open(file, { durable: false });
+  await db.createCollection({ name: 'c', dimension: 2 });
+  await db.insert({ collection: 'c', id: 1, vector: [1, 0] });
+  await db.close();
+  const again = await VectorXLite.open(file);
+  t.teardown(() => again.close());
+  t.is((await again.search({ collection: 'c', vector: [1, 0], topK: 1 }))[0]?.id, 1);
+});
 
 test('open with an empty path is INVALID_ARGUMENT', async (t) => {
   await rejectsWithCode(t, VectorXLite.open(''), 'INVALID_ARGUMENT');

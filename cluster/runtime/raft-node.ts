@@ -123,7 +123,8 @@ export class RaftNode {
       transport = await GrpcTransport.listen({ id: opts.id, listen: opts.raftAddr, token: opts.token, tls: opts.tls, hooks: opts.transportHooks });
       stateMachine = opts.vectorAddr
         ? await RemoteStateMachine.open({ address: opts.vectorAddr, token: opts.vectorToken, stagingDir: join(opts.dataDir, 'state'), maxMessageBytes: opts.maxMessageBytes })
-        : await EngineStateMachine.open({ dataDir: join(opts.dataDir, 'state') });
+        : // Rebuilt from the Raft snapshot and log at every start: its own fsyncs would buy nothing.
+          await EngineStateMachine.open({ dataDir: join(opts.dataDir, 'state'), engine: { durable: false } });
       const contacts = new ContactTransport(transport, opts.id);
       const exclusive = serialized();
       const self: Member = { id: opts.id, voter: true, raftAddr: opts.raftAddr, clusterAddr: opts.clusterAddr };

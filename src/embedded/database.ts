@@ -80,9 +80,9 @@ export class VectorXLite {
   /** Opens (or creates) the database at `path`, or an in-memory one for ':memory:'. */
   static async open(path: string, options?: OpenOptions): Promise<VectorXLite> {
     const file = validatePath(path, 'path');
-    const { defaultEf, onProgress } = validateOpenOptions(options);
+    const { defaultEf, onProgress, durable } = validateOpenOptions(options);
     const addon = native();
-    const handle = await call(() => addon.open(file, { vectorlitePath: vectorlitePath(), defaultEf, onProgress }));
+    const handle = await call(() => addon.open(file, { vectorlitePath: vectorlitePath(), defaultEf, onProgress, durable }));
     return new VectorXLite(addon, handle);
   }
 

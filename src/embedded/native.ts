@@ -91,6 +91,7 @@ export interface NativeOpenOptions {
   vectorlitePath: string;
   defaultEf?: number;
   onProgress?: (progress: IndexProgress) => void;
+  durable?: boolean;
 }
 
 export interface NativeCollectionConfig {

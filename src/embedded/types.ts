@@ -25,6 +25,12 @@ export interface OpenOptions {
    * Whatever it throws is ignored: the rebuild and the operation go on.
    */
   onProgress?: (progress: IndexProgress) => void;
+  /**
+   * Default true: each write is fsynced before it resolves. false: writes survive a crash of
+   * this process but a power failure may lose the latest ones (the database stays consistent).
+   * Only for data rebuilt from elsewhere at every open, like a cluster node's state machine.
+   */
+  durable?: boolean;
 }
 
 export interface HnswOptions {

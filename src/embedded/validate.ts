@@ -97,9 +97,13 @@ export function validateOpenOptions(value: unknown): OpenOptions {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw invalid(`onProgress must be a function, got ${describe(onProgress)}.`);
   }
+  if (options.durable !== undefined && typeof options.durable !== 'boolean') {
+    throw invalid(`durable must be a boolean, got ${describe(options.durable)}.`);
+  }
   return {
     defaultEf: optionalPositiveInteger(options.defaultEf, 'defaultEf'),
     onProgress: onProgress as OpenOptions['onProgress'],
+    durable: options.durable,
   };
 }
 

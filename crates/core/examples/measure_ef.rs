@@ -14,7 +14,7 @@ fn main() -> Result<()> {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../node_modules/@1yefuwang1/vectorlite-linux-x64/src/vectorlite.so")
     });
-    let db = Engine::open(":memory:", OpenOptions { vectorlite_path: lib, default_ef: None, progress: None })?;
+    let db = Engine::open(":memory:", OpenOptions { vectorlite_path: lib, default_ef: None, progress: None, durable: true })?;
     let (n, dim, queries, k) = (10_000i64, 64usize, 200, 10usize);
     db.create_collection(&CollectionConfig {
         name: "m".into(),

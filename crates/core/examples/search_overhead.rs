@@ -31,7 +31,7 @@ fn main() -> Result<()> {
     let queries: Vec<Vec<f32>> = (0..200).map(|_| (0..dim).map(|_| unit()).collect()).collect();
     let blob = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
 
-    let db = Engine::open(":memory:", OpenOptions { vectorlite_path: lib.clone(), default_ef: None, progress: None })?;
+    let db = Engine::open(":memory:", OpenOptions { vectorlite_path: lib.clone(), default_ef: None, progress: None, durable: true })?;
     db.create_collection(&CollectionConfig {
         name: "c".into(),
         dimension: dim as u32,

@@ -84,10 +84,11 @@ impl Engine {
         .map_err(|e| Error::new(ErrorCode::IoError, format!("cannot open database {path}: {e}")))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         if !memory {
-            // WAL with FULL sync: a resolved write survives kill -9 and power loss.
+            // WAL with FULL sync: a resolved write survives kill -9 and power loss. NORMAL
+            // (not durable): it survives kill -9; a power failure may lose the latest commits.
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
                 .map_err(|e| Error::new(ErrorCode::IoError, format!("cannot use database {path}: {e}")))?;
-            conn.execute_batch("PRAGMA synchronous = FULL")?;
+            conn.execute_batch(if options.durable { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" })?;
         }
         // SAFETY: the library is vectorlite, named by the caller; loading is switched off
         // again right after, so user SQL cannot load anything.
@@ -722,7 +723,7 @@ mod tests {
         let events: Arc<Mutex<Vec<IndexProgress>>> = Arc::default();
         let sink = Arc::clone(&events);
         let progress: Progress = Some(Arc::new(move |p| sink.lock().unwrap().push(p)));
-        let db = Engine::open(":memory:", OpenOptions { vectorlite_path: vectorlite(), default_ef: None, progress }).unwrap();
+        let db = Engine::open(":memory:", OpenOptions { vectorlite_path: vectorlite(), default_ef: None, progress, durable: true }).unwrap();
         let config = CollectionConfig {
             name: "c".into(),
             dimension: 2,
@@ -749,6 +750,22 @@ mod tests {
         }
     }
 
+    /// durable: false (a cluster node's state machine, rebuilt at every open) commits
+    /// without fsync (synchronous=NORMAL, 1); the default is FULL (2).
+    #[test]
+    fn durable_false_skips_commit_fsyncs() {
+        let dir = std::env::temp_dir().join(format!("vxl-durable-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (durable, expected) in [(true, 2), (false, 1)] {
+            let path = dir.join(format!("{durable}.db"));
+            let db = Engine::open(path.to_str().unwrap(), OpenOptions { vectorlite_path: vectorlite(), default_ef: None, progress: None, durable }).unwrap();
+            let guard = db.state.lock();
+            let mode: i64 = guard.as_ref().unwrap().conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+            assert_eq!(mode, expected, "durable: {durable}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// A full database (here: `max_page_count` on the engine's connection, which makes
     /// SQLite answer SQLITE_FULL) is RESOURCE_EXHAUSTED, not the user's SQL_ERROR, whether
     /// the user's payload INSERT or the engine's own write hits it; nothing is stored.
@@ -757,7 +774,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vxl-full-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("full.db");
-        let db = Engine::open(path.to_str().unwrap(), OpenOptions { vectorlite_path: vectorlite(), default_ef: None, progress: None }).unwrap();
+        let db = Engine::open(path.to_str().unwrap(), OpenOptions { vectorlite_path: vectorlite(), default_ef: None, progress: None, durable: true }).unwrap();
         let config = CollectionConfig {
             name: "t".into(),
             dimension: 64,

@@ -12,6 +12,10 @@ pub struct OpenOptions {
     pub default_ef: Option<u32>,
     /// Reports index rebuilds; called on the thread running the engine call.
     pub progress: Option<Arc<dyn Fn(IndexProgress) + Send + Sync>>,
+    /// false: commits are not fsynced (SQLite synchronous=NORMAL in WAL mode). The database
+    /// stays consistent, but a power failure may lose the latest commits. Only for data
+    /// rebuilt from elsewhere at every open, like a cluster node's state machine.
+    pub durable: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

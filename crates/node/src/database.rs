@@ -76,7 +76,7 @@ fn undefined<T>(env: Env, _: T) -> JsResult<JsValue> {
     env.undefined()
 }
 
-/// open(path, { vectorlitePath, defaultEf?, onProgress? }) → Promise<handle>
+/// open(path, { vectorlitePath, defaultEf?, onProgress?, durable? }) → Promise<handle>
 fn open(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
     let path = string_arg(env, args, 0, "path")?;
     let options = arg(args, 1, "options")?;
@@ -94,7 +94,12 @@ fn open(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
         }
         None => None,
     };
-    let options = OpenOptions { vectorlite_path, default_ef, progress };
+    // durable: false skips fsyncs, for a cluster node's state machine (rebuilt at every open).
+    let durable = match env.get_optional_property(options, "durable")? {
+        Some(v) => env.get_bool(v, "durable")?,
+        None => true,
+    };
+    let options = OpenOptions { vectorlite_path, default_ef, progress, durable };
     spawn(
         env,
         "vectorxlite:open",

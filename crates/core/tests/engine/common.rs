@@ -17,7 +17,7 @@ pub fn vectorlite_path() -> PathBuf {
 }
 
 pub fn options() -> OpenOptions {
-    OpenOptions { vectorlite_path: vectorlite_path(), default_ef: None, progress: None }
+    OpenOptions { vectorlite_path: vectorlite_path(), default_ef: None, progress: None, durable: true }
 }
 
 pub type Events = Arc<Mutex<Vec<IndexProgress>>>;

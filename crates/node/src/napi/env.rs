@@ -179,6 +179,15 @@ impl Env {
         String::from_utf8(bytes).map_err(|_| JsError::invalid(format!("{what} is not valid UTF-8")))
     }
 
+    pub fn get_bool(self, value: sys::napi_value, what: &str) -> JsResult<bool> {
+        if self.type_of(value)? != sys::napi_boolean {
+            return Err(JsError::invalid(format!("{what} must be a boolean")));
+        }
+        let mut b = false;
+        self.ok(unsafe { sys::napi_get_value_bool(self.0, value, &mut b) })?;
+        Ok(b)
+    }
+
     pub fn get_f64(self, value: sys::napi_value, what: &str) -> JsResult<f64> {
         if self.type_of(value)? != sys::napi_number {
             return Err(JsError::invalid(format!("{what} must be a number")));
