@@ -31,10 +31,12 @@ use super::tsfn::{Message, Tsfn};
 use crate::sys;
 
 /// How long an idle worker polls its queue before it sleeps. A caller that awaits each
-/// result calls again some microseconds to tens of microseconds after it settled; a sleeping
-/// worker would then need a futex wake-up, which on a loaded machine waits for a core. Long
-/// enough to catch that, short enough that an idle database costs next to nothing.
-const POLL: Duration = Duration::from_micros(100);
+/// result calls again after the result's trip back to the JS thread (tens of microseconds on
+/// a virtual machine, where waking a halted vCPU is slow) and its own work; a sleeping worker
+/// would then need a futex wake-up, which costs as much again. Long enough to catch that
+/// (at 100 µs a third of the calls in `npm run bench` still found it asleep), short enough
+/// that an idle database costs next to nothing.
+const POLL: Duration = Duration::from_micros(400);
 
 /// Runs on the worker with its value; returns what settles the Promise on the JS thread.
 type Work<S> = Box<dyn FnOnce(&S) -> Message + Send>;
