@@ -23,10 +23,16 @@ const CHILD_TIMEOUT_MS = 120_000;
 
 /** Runs `source` as an ES module in a fresh Node process from the repository root. */
 async function runChild(dir: string, source: string, nodeArgs: string[] = []) {
-  const script = join(dir, 'child.mts');
-  const api = pathToFileURL(join(repoRoot, 'src/index.ts')).href;
-  await writeFile(script, source.replaceAll('API', JSON.stringify(api)));
+  const script = await writeModule(dir, 'child.mts', source);
   return run(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: repoRoot, timeout: CHILD_TIMEOUT_MS });
+}
+
+/** Writes `source` as a module in `dir`, with API standing for the package's entry point. */
+async function writeModule(dir: string, name: string, source: string): Promise<string> {
+  const file = join(dir, name);
+  const api = pathToFileURL(join(repoRoot, 'src/index.ts')).href;
+  await writeFile(file, source.replaceAll('API', JSON.stringify(api)));
+  return file;
 }
 
 /**
@@ -92,13 +98,20 @@ test('close is the worker’s last job: calls queued before it resolve, calls af
   t.is(await reopened.get('c', 50), null);
 });
 
-test('a process that never closes its databases exits once its pending calls have settled', async (t) => {
+test('a process that never closes its databases exits once its pending calls have settled, its indexes persisted', async (t) => {
+  const POINTS = 20_000;
   const dir = await tempDir(t);
+  const file = join(dir, 'idle.db');
   const { stdout } = await runChild(
     dir,
     `import { VectorXLite } from API;
-const idle = await VectorXLite.open(${JSON.stringify(join(dir, 'idle.db'))});
-await idle.createCollection({ name: 'c', dimension: 2 });
+const POINTS = ${POINTS};
+const idle = await VectorXLite.open(${JSON.stringify(file)});
+await idle.createCollection({ name: 'c', dimension: 8 });
+// Enough points that writing the index at exit takes a while: a close racing the exit loses.
+for (let first = 0; first < POINTS; first += 1000) {
+  await idle.insertBatch('c', Array.from({ length: 1000 }, (_, i) => ({ id: first + i, vector: Array.from({ length: 8 }, (_, d) => Math.sin(first + i + d)) })));
+}
 const busy = await VectorXLite.open(':memory:');
 await busy.createCollection({ name: 'c', dimension: 2 });
 await busy.insertBatch('c', Array.from({ length: 20 }, (_, id) => ({ id, vector: [id, 1] })));
@@ -107,6 +120,13 @@ void busy.search({ collection: 'c', vector: [3, 1], topK: 5 }).then((hits) => co
 `,
   );
   t.is(stdout.trim(), 'searched 5');
+
+  // As close() would have: the index was written at exit, so reopening rebuilds nothing.
+  const rebuilds: string[] = [];
+  const reopened = await VectorXLite.open(file, { onProgress: (progress) => rebuilds.push(progress.reason) });
+  t.teardown(() => reopened.close());
+  t.is((await reopened.collectionInfo('c')).count, POINTS);
+  t.deepEqual(rebuilds, []);
 });
 
 linuxTest('close() and garbage collection of a handle that was never closed end its worker thread and close its engine', async (t) => {
@@ -136,4 +156,42 @@ console.log(JSON.stringify({ open, afterGc, reopened, count, afterClose }));
     ['--expose-gc'],
   );
   t.deepEqual(JSON.parse(stdout.trim()), { open: 1, afterGc: 0, reopened: 1, count: 1, afterClose: 0 });
+});
+
+linuxTest('a worker_threads thread that exits without closing its database ends the database’s thread and persists its index', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'in-thread.db');
+  const body = await writeModule(
+    dir,
+    'thread-body.mts',
+    `import { VectorXLite } from API;
+const db = await VectorXLite.open(${JSON.stringify(file)});
+await db.createCollection({ name: 'c', dimension: 2 });
+await db.insertBatch('c', Array.from({ length: 20 }, (_, id) => ({ id, vector: [id, 1] })));
+`,
+  );
+  // A worker_threads thread does not take --import tsx (Node 20): it registers tsx itself.
+  const thread = await writeModule(
+    dir,
+    'thread.mjs',
+    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
+register();
+await import(${JSON.stringify(pathToFileURL(body).href)});
+`,
+  );
+  const { stdout } = await runChild(
+    dir,
+    `import { Worker } from 'node:worker_threads';
+import { VectorXLite } from API;
+${COUNT_WORKERS}
+await new Promise((resolve, reject) => new Worker(${JSON.stringify(thread)}).on('error', reject).on('exit', resolve));
+const afterExit = await workersOnceAt(0);
+const rebuilds: string[] = [];
+const db = await VectorXLite.open(${JSON.stringify(file)}, { onProgress: (progress) => rebuilds.push(progress.reason) });
+const count = (await db.collectionInfo('c')).count;
+await db.close();
+console.log(JSON.stringify({ afterExit, count, rebuilds }));
+`,
+  );
+  t.deepEqual(JSON.parse(stdout.trim()), { afterExit: 0, count: 20, rebuilds: [] });
 });

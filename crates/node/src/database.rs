@@ -21,11 +21,12 @@ use crate::napi::{Env, JsError, JsResult, JsValue, TypeTag};
 /// Marks objects made by `open`; random, fixed forever for this addon.
 const DATABASE_TAG: TypeTag = TypeTag { lower: 0x5f3a_9c1e_7b42_d806, upper: 0xa1c4_0e97_3d58_b26f };
 
-/// What a database handle owns.
+/// What a database handle owns. Fields drop in this order: when the handle is collected,
+/// the worker still holds its own `Arc`, so the engine closes on the worker, off the JS thread.
 struct Database {
-    worker: Worker<Arc<Engine>>,
     /// The same engine, for calls that hold it across calls of their own (snapshot streams).
     engine: Arc<Engine>,
+    worker: Worker<Arc<Engine>>,
 }
 
 pub const EXPORTS: &[(&str, ExportFn)] = &[
@@ -107,7 +108,7 @@ fn open(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
         |env, engine| {
             let engine = Arc::new(engine);
             let worker = Worker::start(env, "vectorxlite-db", engine.clone())?;
-            wrap(env, Database { worker, engine }, &DATABASE_TAG)
+            wrap(env, Database { engine, worker }, &DATABASE_TAG)
         },
     )
 }

@@ -13,15 +13,20 @@
 //!
 //! Lifecycle: after `end` (called right after queueing close), the worker runs what was
 //! queued, drops the value and ends; later calls reject with CLOSED without reaching it.
-//! When the `Worker` is dropped instead (its JS handle was garbage-collected), the worker
-//! runs what is queued, drops the value and ends. The threadsafe function keeps the event
-//! loop alive only while a Promise of this worker is pending, so an idle open database never
-//! holds the process.
+//! When the `Worker` is dropped instead (its JS handle was garbage-collected), it ends the
+//! same way. The threadsafe function keeps the event loop alive only while a Promise of this
+//! worker is pending, so an idle open database never holds the process. When the env is torn
+//! down (the process or a worker_threads thread exits) with the worker idle, a cleanup hook
+//! ends it and waits for it, so its value is dropped before the process goes away; with a
+//! call still in flight it does not wait, since that call may be waiting on the JS thread
+//! (onProgress).
 
+use std::cell::Cell;
+use std::os::raw::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::env::Env;
@@ -55,7 +60,17 @@ pub struct Worker<S> {
     /// alive. Only the JS thread changes it (at submission and when settling).
     pending: Arc<AtomicUsize>,
     /// Set by `end`.
-    ended: std::cell::Cell<bool>,
+    ended: Cell<bool>,
+    env: sys::napi_env,
+    /// The argument of the env cleanup hook `tear_down`, owned here (Box::into_raw).
+    teardown: *mut Teardown<S>,
+}
+
+/// What `tear_down` needs to end the worker and wait for it.
+struct Teardown<S> {
+    jobs: Sender<Request<S>>,
+    pending: Arc<AtomicUsize>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl<S: Send + 'static> Worker<S> {
@@ -67,11 +82,19 @@ impl<S: Send + 'static> Worker<S> {
         let spawned = thread::Builder::new()
             .name(name.to_string())
             .spawn(move || serve(state, queue, worker_delivery));
-        if let Err(e) = spawned {
-            delivery.release();
-            return Err(JsError::internal(format!("cannot start the {name} thread: {e}")));
-        }
-        Ok(Worker { jobs, delivery, pending: Arc::new(AtomicUsize::new(0)), ended: Default::default() })
+        let thread = match spawned {
+            Ok(thread) => thread,
+            Err(e) => {
+                delivery.release();
+                return Err(JsError::internal(format!("cannot start the {name} thread: {e}")));
+            }
+        };
+        let pending = Arc::new(AtomicUsize::new(0));
+        let teardown = Box::into_raw(Box::new(Teardown { jobs: jobs.clone(), pending: pending.clone(), thread: Some(thread) }));
+        let worker = Worker { jobs, delivery, pending, ended: Cell::new(false), env: env.raw(), teardown };
+        // If this fails, the worker still ends when it is dropped; it just is not waited for.
+        unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(tear_down::<S>), teardown.cast()) };
+        Ok(worker)
     }
 
     /// Runs `work` on the worker after every job sent before it, then `finish` on the JS
@@ -110,11 +133,41 @@ impl<S: Send + 'static> Worker<S> {
         Ok(promise)
     }
 
+}
+
+impl<S> Worker<S> {
     /// No more jobs: the worker ends once it has run those already sent.
     pub fn end(&self) {
         if !self.ended.replace(true) {
             // A worker that is already gone has nothing left to end.
             let _ = self.jobs.send(Request::End);
+        }
+    }
+}
+
+impl<S> Drop for Worker<S> {
+    /// The JS handle was collected (or the env is going away): the worker ends after the
+    /// jobs already sent, without being waited for here on the JS thread.
+    fn drop(&mut self) {
+        unsafe {
+            sys::napi_remove_env_cleanup_hook(self.env, Some(tear_down::<S>), self.teardown.cast());
+            drop(Box::from_raw(self.teardown));
+        }
+        self.end();
+    }
+}
+
+/// Env cleanup hook, on the JS thread while the env is torn down: ends the worker and, when
+/// no call of it is in flight, waits for it to drop its value.
+unsafe extern "C" fn tear_down<S>(arg: *mut c_void) {
+    // SAFETY: `arg` is the Teardown the Worker registered and frees only after removing
+    // this hook; both happen on this thread.
+    let teardown = unsafe { &mut *arg.cast::<Teardown<S>>() };
+    let _ = teardown.jobs.send(Request::End);
+    if teardown.pending.load(Ordering::Relaxed) == 0 {
+        if let Some(thread) = teardown.thread.take() {
+            // A panic on the worker has nobody to report to at teardown.
+            let _ = thread.join();
         }
     }
 }
