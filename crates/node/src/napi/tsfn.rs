@@ -38,7 +38,8 @@ impl Tsfn {
     /// starts unref'd: it does not keep the event loop alive until `keep_alive(true)`.
     pub fn new(env: Env, callback: Option<sys::napi_value>, name: &str) -> JsResult<Arc<Tsfn>> {
         let raw = env.raw();
-        let tsfn = Arc::new(Tsfn { handle: Mutex::new(None), raw: AtomicPtr::default(), finalized: AtomicBool::new(false) });
+        let tsfn =
+            Arc::new(Tsfn { handle: Mutex::new(None), raw: AtomicPtr::default(), finalized: AtomicBool::new(false) });
         let resource_name = env.create_string(name)?;
         let finalize_data = Arc::into_raw(tsfn.clone()) as *mut c_void;
         let mut handle = ptr::null_mut();

@@ -79,9 +79,7 @@ impl<S: Send + 'static> Worker<S> {
         let delivery = Tsfn::new(env, None, name)?;
         let (jobs, queue) = mpsc::channel();
         let worker_delivery = delivery.clone();
-        let spawned = thread::Builder::new()
-            .name(name.to_string())
-            .spawn(move || serve(state, queue, worker_delivery));
+        let spawned = thread::Builder::new().name(name.to_string()).spawn(move || serve(state, queue, worker_delivery));
         let thread = match spawned {
             Ok(thread) => thread,
             Err(e) => {
@@ -90,7 +88,8 @@ impl<S: Send + 'static> Worker<S> {
             }
         };
         let pending = Arc::new(AtomicUsize::new(0));
-        let teardown = Box::into_raw(Box::new(Teardown { jobs: jobs.clone(), pending: pending.clone(), thread: Some(thread) }));
+        let teardown =
+            Box::into_raw(Box::new(Teardown { jobs: jobs.clone(), pending: pending.clone(), thread: Some(thread) }));
         let worker = Worker { jobs, delivery, pending, ended: Cell::new(false), env: env.raw(), teardown };
         // If this fails, the worker still ends when it is dropped; it just is not waited for.
         unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(tear_down::<S>), teardown.cast()) };
@@ -132,7 +131,6 @@ impl<S: Send + 'static> Worker<S> {
         }
         Ok(promise)
     }
-
 }
 
 impl<S> Worker<S> {
