@@ -8,7 +8,8 @@
  * npm run bench:cluster                      full run (about 3 minutes), writes bench/results/cluster.json
  * BENCH_SECONDS=1 BENCH_WARMUP_SECONDS=0 npm run bench:cluster
  *                                            quick check; writes to the OS temp dir unless BENCH_OUT is set
- * Other knobs: BENCH_CONCURRENCY (e.g. 1,16,64), BENCH_BATCH, BENCH_READ_POINTS, BENCH_OUT.
+ * Other knobs: BENCH_CONCURRENCY (e.g. 1,16,64), BENCH_BATCH, BENCH_READ_POINTS, BENCH_OUT,
+ * BENCH_NODE_ARGS (Node.js flags for the VectorXLite nodes, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof').
  */
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -24,7 +25,7 @@ import { etcdTarget, vectorXLiteTarget, type ReadLevel, type Target } from './cl
 import { startVectorXLiteCluster } from './cluster/vectorxlite-cluster.js';
 import { DIMENSION, etcdValue, payloadInsert } from './cluster/workload.js';
 
-const KNOBS = ['BENCH_SECONDS', 'BENCH_WARMUP_SECONDS', 'BENCH_CONCURRENCY', 'BENCH_BATCH', 'BENCH_READ_POINTS'];
+const KNOBS = ['BENCH_SECONDS', 'BENCH_WARMUP_SECONDS', 'BENCH_CONCURRENCY', 'BENCH_BATCH', 'BENCH_READ_POINTS', 'BENCH_NODE_ARGS'];
 const fullRun = KNOBS.every((knob) => process.env[knob] === undefined);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);

@@ -12,6 +12,8 @@ import { waitUntil } from './wait.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const NODE_MAIN = 'cluster/node/main.ts';
+/** Extra Node.js flags for the node processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 export interface VectorXLiteCluster {
   /** Cluster API addresses, node1 first. */
@@ -26,7 +28,7 @@ export async function startVectorXLiteCluster(size: number): Promise<VectorXLite
   const start = async (id: string, role: string[]): Promise<void> => {
     const clusterAddr = await freeAddress();
     const args = ['--id', id, '--raft-addr', await freeAddress(), '--cluster-addr', clusterAddr, '--data-dir', join(root, id), '--log-level', 'warn', ...role];
-    children.push(spawnChild(`vectorxlite ${id}`, process.execPath, ['--import', 'tsx', NODE_MAIN, ...args], repoRoot));
+    children.push(spawnChild(`vectorxlite ${id}`, process.execPath, [...NODE_ARGS, '--import', 'tsx', NODE_MAIN, ...args], repoRoot));
     addresses.push(clusterAddr);
   };
 

@@ -325,11 +325,11 @@ export class RaftDriver<Result = unknown> {
       this.persistedVote = rd.hardState;
     }
     if (!sendFirst) for (const m of rd.messages) transport.send(m);
-    for (const entry of rd.committedEntries) {
-      const result = await stateMachine.apply(entry);
+    const results = await this.applyCommitted(rd.committedEntries);
+    rd.committedEntries.forEach((entry, i) => {
       if (entry.type === 'config') this.appliedMembership = decodeMembership(entry.data);
-      this.settleProposal(entry, result);
-    }
+      this.settleProposal(entry, results[i]);
+    });
     for (const rs of rd.readStates) {
       const round = this.reads.get(rs.requestId);
       if (!round) continue;
@@ -357,6 +357,19 @@ export class RaftDriver<Result = unknown> {
     const { role, commit } = this.raft.status();
     if (role !== 'leader' || commit >= rd.entries[0].index) return false;
     return rd.hardState === null || (rd.hardState.term === this.persistedVote.term && rd.hardState.vote === this.persistedVote.vote);
+  }
+
+  /** Applies in log order: several entries through the state machine's applyBatch when it has one. */
+  private async applyCommitted(entries: LogEntry[]): Promise<Result[]> {
+    const { stateMachine } = this.opts;
+    if (entries.length > 1 && stateMachine.applyBatch) {
+      const results = await stateMachine.applyBatch(entries);
+      if (results.length !== entries.length) throw new Error(`applyBatch answered ${results.length} of ${entries.length} entries`);
+      return results;
+    }
+    const results: Result[] = [];
+    for (const entry of entries) results.push(await stateMachine.apply(entry));
+    return results;
   }
 
   private settleProposal(entry: LogEntry, result: Result): void {

@@ -16,7 +16,7 @@ import { encodeCommand } from '../commands/codec.js';
 import type { Command, CommandResult } from '../commands/types.js';
 import { RaftDriver, type DriverEvent } from '../consensus/driver.js';
 import { findMember } from '../consensus/membership.js';
-import type { Member, Membership, NodeId, Role } from '../consensus/types.js';
+import type { LogEntry, Member, Membership, NodeId, Role } from '../consensus/types.js';
 import type { Status } from '../consensus/raft.js';
 import { EngineStateMachine } from '../state-machine/engine.js';
 import type { StateMachine } from '../state-machine/types.js';
@@ -333,13 +333,23 @@ function serialized(): Exclusive {
  * Every call that reads or changes the data runs under `exclusive`, so captureState() sees the
  * state between two entries.
  */
+function logRefusal(logger: Logger, entry: LogEntry, result: CommandResult): void {
+  if (!result.ok) logger.warn({ index: entry.index, code: result.code, error: result.message }, 'apply refused a command');
+}
+
 function loggingApplies(sm: ReplicaStateMachine, logger: Logger, exclusive: Exclusive): StateMachine<CommandResult> {
   return {
     apply: (entry) =>
       exclusive(async () => {
         const result = await sm.apply(entry);
-        if (!result.ok) logger.warn({ index: entry.index, code: result.code, error: result.message }, 'apply refused a command');
+        logRefusal(logger, entry, result);
         return result;
+      }),
+    applyBatch: (entries) =>
+      exclusive(async () => {
+        const results = await sm.applyBatch(entries);
+        results.forEach((result, i) => logRefusal(logger, entries[i], result));
+        return results;
       }),
     snapshot: () => exclusive(() => sm.snapshot()),
     restore: (snapshot) => exclusive(() => sm.restore(snapshot)),

@@ -5,6 +5,7 @@
  */
 import type { CollectionInfo, SearchOptions, SearchResult } from '../../src/embedded/types.js';
 import type { Command, CommandResult } from '../commands/types.js';
+import type { LogEntry } from '../consensus/types.js';
 import type { StateMachine } from '../state-machine/types.js';
 
 /** The read side of the replicated database. */
@@ -15,6 +16,7 @@ export interface ReplicaReads {
 }
 
 export interface ReplicaStateMachine extends StateMachine<CommandResult> {
+  applyBatch(entries: LogEntry[]): Promise<CommandResult[]>;
   readonly engine: ReplicaReads;
   /** The leader's checks before proposing `command` (see validateCommand). */
   validate(command: Command): Promise<void>;

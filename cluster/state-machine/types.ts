@@ -18,6 +18,12 @@ export interface StateMachine<Result = unknown> {
    */
   apply(entry: LogEntry): Promise<Result>;
   /**
+   * Optional: applies consecutive committed entries in order, with exactly the results and
+   * the state that apply() on each in turn would give; a state machine may combine their
+   * work (one transaction, one call). The driver uses it for a Ready's committed entries.
+   */
+  applyBatch?(entries: LogEntry[]): Promise<Result[]>;
+  /**
    * Captures the state as of the last applied entry. The driver does not apply while this
    * runs. The bytes are opaque to the consensus and given back to restore() on this or
    * another node.
