@@ -60,7 +60,7 @@ export function checkCommand(command: Command): void {
   }
 }
 
-async function checkDimension(engine: CommandEngine, collection: string, points: readonly CommandPoint[]): Promise<void> {
+async function checkDimension(engine: Pick<CommandEngine, 'collectionInfo'>, collection: string, points: readonly CommandPoint[]): Promise<void> {
   const { dimension } = await engine.collectionInfo(collection);
   points.forEach((point, i) => {
     if (point.vector.length !== dimension) {
@@ -79,7 +79,7 @@ async function checkDimension(engine: CommandEngine, collection: string, points:
  * not yet applied), so a refusal here can be spurious and the client retries; the apply on
  * every replica decides for good.
  */
-export async function validateCommand(command: Command, engine: CommandEngine): Promise<void> {
+export async function validateCommand(command: Command, engine: Pick<CommandEngine, 'collectionExists' | 'collectionInfo'>): Promise<void> {
   checkCommand(command);
   switch (command.type) {
     case 'createCollection':

@@ -13,6 +13,7 @@ import type { CommandEngine } from '../commands/engine.js';
 import type { Command, CommandResult } from '../commands/types.js';
 import { checkCommand, validateCommand } from '../commands/validate.js';
 import type { LogEntry, Snapshot } from '../consensus/types.js';
+import { CollectionInfoCache } from './collection-cache.js';
 import { DedupTable } from './dedup.js';
 import { executeCommand, failureOf } from './execute.js';
 import { decodeStateSnapshot, encodeStateSnapshot } from './snapshot-codec.js';
@@ -31,13 +32,17 @@ const MAX_INSERT_RUN = 64;
 
 export abstract class CommandStateMachine<E extends CommandEngine> implements StateMachine<CommandResult> {
   private applied = 0;
+  /** What validate() knows of the collections, without a database call each time. */
+  private readonly collections: CollectionInfoCache;
 
   protected constructor(
     protected readonly db: E,
     /** Where a snapshot file is staged while it is written or read back. */
     private readonly snapshotFile: string,
     private dedup: DedupTable,
-  ) {}
+  ) {
+    this.collections = new CollectionInfoCache(db);
+  }
 
   /** Writes the database's snapshot to `file` (docs/snapshot-format.md). */
   protected abstract exportSnapshot(file: string): Promise<unknown>;
@@ -132,9 +137,13 @@ export abstract class CommandStateMachine<E extends CommandEngine> implements St
     }
     const seen = this.dedup.seen(command.clientId, command.seq);
     if (seen !== undefined) return seen;
-    const result = await executeCommand(this.db, command);
-    this.dedup.record(command.clientId, command.seq, entry.index, result);
-    return result;
+    try {
+      const result = await executeCommand(this.db, command);
+      this.dedup.record(command.clientId, command.seq, entry.index, result);
+      return result;
+    } finally {
+      if (command.type === 'createCollection' || command.type === 'deleteCollection') this.collections.invalidate();
+    }
   }
 
   async snapshot(): Promise<Uint8Array> {
@@ -156,6 +165,7 @@ export abstract class CommandStateMachine<E extends CommandEngine> implements St
       await writeFile(this.snapshotFile, state.engineFile);
       await this.importSnapshot(this.snapshotFile);
     } finally {
+      this.collections.invalidate();
       await rm(this.snapshotFile, { force: true });
     }
     this.dedup = dedup;
@@ -168,7 +178,7 @@ export abstract class CommandStateMachine<E extends CommandEngine> implements St
 
   /** What the leader checks before proposing `command` (see validateCommand). */
   validate(command: Command): Promise<void> {
-    return validateCommand(command, this.db);
+    return validateCommand(command, this.collections);
   }
 
   /**
