@@ -328,15 +328,15 @@ function serialized(): Exclusive {
   };
 }
 
+function logRefusal(logger: Logger, entry: LogEntry, result: CommandResult): void {
+  if (!result.ok) logger.warn({ index: entry.index, code: result.code, error: result.message }, 'apply refused a command');
+}
+
 /**
  * Logs applies that fail: they fail identically on every node, so every node reports them.
  * Every call that reads or changes the data runs under `exclusive`, so captureState() sees the
  * state between two entries.
  */
-function logRefusal(logger: Logger, entry: LogEntry, result: CommandResult): void {
-  if (!result.ok) logger.warn({ index: entry.index, code: result.code, error: result.message }, 'apply refused a command');
-}
-
 function loggingApplies(sm: ReplicaStateMachine, logger: Logger, exclusive: Exclusive): StateMachine<CommandResult> {
   return {
     apply: (entry) =>
