@@ -221,6 +221,33 @@ test('driver ReadIndex batching: losing leadership fails the round in flight and
   await driver.close();
 });
 
+test('driver ReadIndex batching: a round orphaned by losing and regaining leadership between two batches is retried, not left in flight', async (t) => {
+  const events: string[] = [];
+  const driver = await recordingLeader(events);
+  const { term } = driver.status();
+  const read = driver.readIndex();
+  await driver.settle();
+  // One batch: a newer leader's message deposes a, then a campaigns and b elects it again.
+  driver.receive({ type: 'HeartbeatResponse', from: 'c', to: 'a', term, readContext: 0 });
+  driver.receive({ type: 'Heartbeat', from: 'b', to: 'a', term: term + 1, commit: 0, readContext: 0 });
+  for (let i = 0; i < 25; i++) driver.tick();
+  driver.receive({ type: 'RequestVoteResponse', from: 'b', to: 'a', term: term + 2, preVote: false, granted: true });
+  await driver.settle();
+  t.like(driver.status(), { role: 'leader', term: term + 2 });
+  for (const from of ['b', 'c']) acknowledge(driver, from);
+  await driver.settle();
+  // The read waits for a round of the new term; an answer for it confirms the read.
+  driver.receive({ type: 'HeartbeatResponse', from: 'b', to: 'a', term: term + 2, readContext: 2 });
+  await driver.settle();
+  t.is(await read, driver.status().commit);
+  const later = driver.readIndex();
+  await driver.settle();
+  driver.receive({ type: 'HeartbeatResponse', from: 'c', to: 'a', term: term + 2, readContext: 3 });
+  await driver.settle();
+  t.is(await later, driver.status().commit, 'later reads get rounds of their own');
+  await driver.close();
+});
+
 interface Node {
   id: string;
   stores: RaftStores;

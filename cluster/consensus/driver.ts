@@ -117,8 +117,8 @@ export class RaftDriver<Result = unknown> {
   private closing = false;
   private stopped = false;
   private proposals = new Map<number, PendingProposal<Result | undefined>>();
-  /** ReadIndex rounds not yet confirmed by a quorum: the reads each one answers, by request id. */
-  private reads = new Map<number, PendingRead[]>();
+  /** ReadIndex rounds not yet confirmed by a quorum, by request id: the term each started in and the reads it answers. */
+  private reads = new Map<number, { term: number; reads: PendingRead[] }>();
   /** Reads that arrived while a round was in flight: they share the next round. */
   private queuedReads: PendingRead[] = [];
   /** Confirmed reads waiting for their index to be applied. */
@@ -289,12 +289,7 @@ export class RaftDriver<Result = unknown> {
     const { stores, transport, stateMachine, onEvent } = this.opts;
     if (rd.softState !== null) onEvent?.({ type: 'role', ...rd.softState, term: this.raft.status().term });
     if (rd.membership !== null) onEvent?.({ type: 'membership', membership: rd.membership });
-    if (rd.softState !== null && rd.softState.role !== 'leader') {
-      // Unconfirmed reads will never be confirmed by this term's leadership.
-      const lost = new NotLeaderError(rd.softState.leaderId, 'leadership was lost before the read was confirmed');
-      for (const round of this.reads.values()) for (const read of round) read.reject(lost);
-      this.reads.clear();
-    }
+    this.dropOrphanedReadRounds();
     if (rd.membership !== null) transport.setMembers(rd.membership.members);
     if (rd.snapshot !== null) {
       const meta = rd.snapshot.meta;
@@ -334,7 +329,7 @@ export class RaftDriver<Result = unknown> {
       const round = this.reads.get(rs.requestId);
       if (!round) continue;
       this.reads.delete(rs.requestId);
-      for (const read of round) this.confirmedReads.push({ index: rs.index, read });
+      for (const read of round.reads) this.confirmedReads.push({ index: rs.index, read });
     }
     const applied = rd.snapshot?.meta.index ?? 0;
     this.releaseReads(Math.max(applied, rd.committedEntries.at(-1)?.index ?? 0, this.raft.status().applied));
@@ -393,9 +388,26 @@ export class RaftDriver<Result = unknown> {
     const id = this.nextReadId++;
     try {
       this.raft.readIndex(id);
-      this.reads.set(id, round);
+      this.reads.set(id, { term: this.raft.status().term, reads: round });
     } catch (error) {
       for (const read of round) read.reject(error);
+    }
+  }
+
+  /**
+   * The consensus forgets its pending reads whenever it stops leading, so a round started in
+   * an earlier term will never be confirmed. Its reads fail if this node no longer leads; if
+   * it leads again (lost and regained leadership between two Readies), they wait for the next
+   * round instead, whose read index is taken in the new term. Either way no round stays in
+   * flight forever, which would hold back every later read.
+   */
+  private dropOrphanedReadRounds(): void {
+    const { role, term, leaderId } = this.raft.status();
+    for (const [id, round] of this.reads) {
+      if (role === 'leader' && round.term === term) continue;
+      this.reads.delete(id);
+      if (role === 'leader') this.queuedReads.unshift(...round.reads);
+      else for (const read of round.reads) read.reject(new NotLeaderError(leaderId, 'leadership was lost before the read was confirmed'));
     }
   }
 
@@ -451,7 +463,7 @@ export class RaftDriver<Result = unknown> {
     this.inbox = [];
     for (const p of this.proposals.values()) p.reject(reason);
     this.proposals.clear();
-    for (const round of this.reads.values()) for (const read of round) read.reject(reason);
+    for (const round of this.reads.values()) for (const read of round.reads) read.reject(reason);
     this.reads.clear();
     for (const read of this.queuedReads) read.reject(reason);
     this.queuedReads = [];
