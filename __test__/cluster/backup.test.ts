@@ -1,5 +1,5 @@
 /**
- * Online backup (ClusterAdmin.Backup, saved by vxctl's saveBackup) and restore
+ * Online backup (ClusterAdmin.Backup, saved by ClusterClient.backup) and restore
  * (`vectorxlite-cluster --bootstrap --restore`) with real node processes: the backup holds every
  * write acknowledged before it began although writes go on during it, a follower relays it, the
  * file is an engine snapshot VectorXLite.importSnapshot loads, and a cluster restored from it and
@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { saveBackup } from '../../cluster/cli/backup.js';
+import { ClusterClient, type ClusterBackup } from '../../cluster/client/cluster-client.js';
 import { VectorXLite } from '../../src/embedded/database.js';
 import { runNodeScript } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -29,6 +29,13 @@ async function createDocs(node: TestNode): Promise<void> {
 
 function insertDoc(node: TestNode, id: number): Promise<unknown> {
   return rpc(node.clusterAddr, ClusterMethods.insert, { collectionName: 'docs', id, vector: vector(id), payloadInsertQuery: `INSERT INTO docs (rowid, body) VALUES (${id}, 'doc ${id}')` });
+}
+
+/** A backup asked of `node` only. */
+async function backupVia(t: ExecutionContext, node: TestNode, out: string, chunkSize: number): Promise<ClusterBackup> {
+  const client = new ClusterClient([node.clusterAddr]);
+  t.teardown(() => client.close());
+  return client.backup(out, { chunkSize });
 }
 
 /** Imports `file` into a fresh embedded database and hands it to `use`. */
@@ -68,7 +75,7 @@ test('a backup taken under concurrent writes holds every write acknowledged befo
 
   const ackedBefore = [...acknowledged];
   const out = join(await tempDir(t), 'cluster.vxlsnap');
-  const saved = await saveBackup([follower.clusterAddr], {}, out, { chunkSize: 4096 });
+  const saved = await backupVia(t, follower, out, 4096);
   const ackedDuring = acknowledged.length - ackedBefore.length;
   writing = false;
   await Promise.all(writers);
@@ -101,7 +108,7 @@ test('a cluster restored from a backup, joined by a second node, holds exactly t
   await createDocs(origin);
   for (let id = 1; id <= 25; id++) await insertDoc(origin, id);
   const out = join(await tempDir(t), 'cluster.vxlsnap');
-  const saved = await saveBackup([origin.clusterAddr], {}, out, { chunkSize: 0 });
+  const saved = await backupVia(t, origin, out, 0);
   const [sourceDigest] = await source.settled();
   const backupDigest = await withImported(t, out, (db) => db.digest());
   t.is(backupDigest, sourceDigest.digest, 'a backup of an idle cluster holds exactly its data');

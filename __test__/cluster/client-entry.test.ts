@@ -46,6 +46,7 @@ test('vectorxlite/cluster loads no node runtime, no better-sqlite3 and no native
   const report = await probe(t, 'vectorxlite/cluster', 'use-cluster-client', `127.0.0.1:${await freePort()}`);
   t.true(report.modules.some((url) => url.endsWith('/dist/cluster/index.js')), 'the package export resolved to the built entry');
   t.true(report.modules.some((url) => url.endsWith('/dist/cluster/client/cluster-client.js')));
+  t.true(report.modules.some((url) => url.endsWith('/dist/cluster/client/verify-snapshot.js')), 'ClusterClient.backup verifies its file without the addon');
   t.deepEqual(nodeOnly(report.modules), [], 'no module of the node runtime, storage or engine');
   t.deepEqual(report.natives, [], 'no .node library mapped');
   for (const name of ['ClusterClient', 'VectorXLiteError', 'ErrorCodes', 'LEADER_ADDR_METADATA_KEY', 'REDIRECT_METADATA_KEY', 'CLIENT_ID_METADATA_KEY']) {
@@ -66,9 +67,7 @@ test('vectorxlite/cluster/node exports the node parts and loads the runtime, bet
 test('vxctl loads no node runtime and no better-sqlite3: it is a client of the cluster', async (t) => {
   const report = await probe(t, join(repoRoot, 'dist/cluster/cli/cli.js'));
   t.true(report.modules.some((url) => url.endsWith('/dist/cluster/cli/backup.js')), 'the backup command is part of the probe');
-  // durable-file.js is node:fs only: vxctl backup fsyncs the directory it renames the file into.
-  const loaded = nodeOnly(report.modules).filter((url) => !url.endsWith('/dist/cluster/storage/durable-file.js'));
-  t.deepEqual(loaded, [], 'no module of the node runtime, storage or engine');
+  t.deepEqual(nodeOnly(report.modules), [], 'no module of the node runtime, storage or engine');
   t.deepEqual(report.natives, [], 'no .node library mapped');
 });
 

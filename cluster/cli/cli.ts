@@ -128,9 +128,9 @@ function connect(command: CommandSpec, flags: FlagValues, env: NodeJS.ProcessEnv
   if (!addresses.every((a) => /^.+:\d+$/.test(a))) throw new UsageError(`--addr must be host:port (a comma list for a cluster), got "${flags.addr}"`);
   if (standalone) {
     if (addresses.length !== 1) throw new UsageError('--addr takes one host:port with --standalone');
-    return { kind: 'standalone', client: new VectorXLiteClient(addresses[0], options) };
+    return { kind: 'standalone', client: new VectorXLiteClient(addresses[0], options), address: addresses[0] };
   }
-  return { kind: 'cluster', client: new ClusterClient(addresses, options), addresses, options };
+  return { kind: 'cluster', client: new ClusterClient(addresses, options) };
 }
 
 function clientOptions(flags: FlagValues, env: NodeJS.ProcessEnv): ClientOptions {

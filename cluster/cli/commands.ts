@@ -2,16 +2,16 @@
  * vxctl's commands: their flags, help, and what each does against a cluster or a standalone
  * server. Each returns its result twice: as data for `--json` and as text for people.
  */
-import type { ClientOptions, VectorXLiteClient } from '../../src/client/client.js';
+import type { VectorXLiteClient } from '../../src/client/client.js';
 import type { Distance, SearchResult } from '../../src/embedded/types.js';
 import type { ClusterClient, ReadConsistencyLevel } from '../client/cluster-client.js';
-import { saveBackup, type SavedBackup } from './backup.js';
+import { backupText, standaloneBackup } from './backup.js';
 import { cell, table } from './format.js';
 import { parseChoice, parseInteger, parseVector, UsageError } from './values.js';
 
 export type Target =
-  | { kind: 'cluster'; client: ClusterClient; addresses: string[]; options: ClientOptions }
-  | { kind: 'standalone'; client: VectorXLiteClient };
+  | { kind: 'cluster'; client: ClusterClient }
+  | { kind: 'standalone'; client: VectorXLiteClient; address: string };
 
 export interface FlagSpec {
   description: string;
@@ -67,16 +67,6 @@ function searchTable(results: SearchResult[]): string {
     ['ID', 'DISTANCE', ...keys.map((k) => k.toUpperCase())],
     results.map((r) => [String(r.id), r.distance.toFixed(6), ...keys.map((k) => (k in r.payload ? cell(r.payload[k]) : ''))]),
   );
-}
-
-function backupText(b: SavedBackup): string {
-  const members = b.members.map((m) => `${m.id}${m.voter ? '' : ' (non-voter)'}`).join(', ');
-  return [
-    `backup written to ${b.file} and verified (every SHA-256 matches)`,
-    `  ${b.size} bytes, sha256 ${b.sha256}`,
-    `  taken by leader ${b.leaderId} at log index ${b.appliedIndex}, term ${b.term}; members ${members}`,
-    `  engine snapshot ${b.snapshotId} created ${new Date(b.createdAt).toISOString()}`,
-  ].join('\n');
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -234,17 +224,21 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'backup',
-    summary: 'save an online backup of the cluster (a snapshot file) and verify it',
-    standalone: false,
+    summary: 'save an online backup (a snapshot file) and verify it',
+    standalone: true,
     flags: {
       out: { description: 'file to write (replaced atomically, only once the backup is complete and verified)', value: 'FILE', required: true },
-      'chunk-size': { description: 'bytes per streamed message (default 1 MiB)', value: 'BYTES' },
+      'chunk-size': { description: "bytes per streamed message (default: the target's, 1 MiB for a cluster, 64 KiB for a standalone server)", value: 'BYTES' },
     },
-    examples: ['vxctl backup --addr 127.0.0.1:5002,127.0.0.1:5012 --out backups/cluster.vxlsnap', 'vxctl backup --out cluster.vxlsnap --json'],
+    examples: [
+      'vxctl backup --addr 127.0.0.1:5002,127.0.0.1:5012 --out backups/cluster.vxlsnap',
+      'vxctl backup --out cluster.vxlsnap --json',
+      'vxctl backup --standalone --addr 127.0.0.1:50051 --out backups/server.vxlsnap',
+    ],
     async run(target, flags) {
-      if (target.kind !== 'cluster') throw new UsageError('backup needs a cluster address');
       const chunkSize = flags['chunk-size'] === undefined ? 0 : parseInteger('chunk-size', flags['chunk-size'], { min: 1 });
-      const saved = await saveBackup(target.addresses, target.options, req(flags, 'out'), { chunkSize });
+      const out = req(flags, 'out');
+      const saved = target.kind === 'cluster' ? await target.client.backup(out, { chunkSize }) : await standaloneBackup(target.client, target.address, out, chunkSize);
       return { json: saved, text: backupText(saved) };
     },
   },

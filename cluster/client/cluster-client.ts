@@ -26,7 +26,9 @@ import {
   type JoinClusterResponse,
   type SearchResponse,
 } from '../../src/gen/cluster/v1/cluster.js';
-import { ClusterAdminService, type InsertBatchRequest, type InsertBatchResponse } from '../server/admin-proto.js';
+import { ClusterAdminService, type BackupInfo, type InsertBatchRequest, type InsertBatchResponse } from '../server/admin-proto.js';
+import { saveSnapshotFile } from './backup-file.js';
+import { fetchBackup } from './backup-stream.js';
 import { classifyFailure, NoLeaderKnown, type Failure } from './failure.js';
 import { ClusterNodes } from './nodes.js';
 import { stampWriter, WriterPool, type Writer } from './writers.js';
@@ -71,6 +73,19 @@ export interface JoinOptions {
   raftAddr: string;
   /** The joining node's client API address. */
   clusterAddr: string;
+}
+
+export interface BackupOptions extends CallOptions {
+  /** Bytes of the file per streamed message; default (0): the node's, 1 MiB. */
+  chunkSize?: number;
+}
+
+/** A backup saved by ClusterClient.backup: what the leader announced, and where it went. */
+export interface ClusterBackup extends BackupInfo {
+  /** Absolute path of the file written. */
+  file: string;
+  /** The member that answered (it relayed the leader's stream when it was a follower). */
+  via: string;
 }
 
 const CONSISTENCY: Readonly<Record<ReadConsistencyLevel, ReadConsistency>> = {
@@ -236,6 +251,27 @@ export class ClusterClient {
   async leave(nodeId: string, call?: CallOptions): Promise<void> {
     if (typeof nodeId !== 'string' || nodeId === '') throw new VectorXLiteError('INVALID_ARGUMENT', 'leave needs a non-empty node id');
     await this.run({ route: 'leader', replay: 'never', what: 'leave' }, call, (s, m, o, cb) => s.leaveCluster({ nodeId }, m, o, cb));
+  }
+
+  /**
+   * Saves an online backup of the cluster at `outPath`: the leader's state at a log index that
+   * includes every write acknowledged before the call, as an engine snapshot file
+   * (docs/snapshot-format.md) that VectorXLite.importSnapshot and `vectorxlite-cluster
+   * --restore` load. The file is replaced atomically and only once complete, fsynced and
+   * verified (every SHA-256 read back); on failure `outPath` is left as it was. No deadline
+   * unless the call or the client sets one: a large backup takes as long as it takes.
+   */
+  async backup(outPath: string, options: BackupOptions = {}): Promise<ClusterBackup> {
+    this.checkOpen();
+    if (typeof outPath !== 'string' || outPath === '') throw new VectorXLiteError('INVALID_ARGUMENT', 'backup needs the path of the file to write');
+    const chunkSize = options.chunkSize ?? 0;
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
+      throw new VectorXLiteError('INVALID_ARGUMENT', `chunkSize must be a non-negative integer (0: the node's default), got ${String(options.chunkSize)}`);
+    }
+    const limit = options.deadlineMs ?? this.options.deadlineMs;
+    const deadline = limit === undefined ? Number.POSITIVE_INFINITY : Date.now() + limit;
+    const saved = await saveSnapshotFile(outPath, (partial) => fetchBackup(this.nodes, { chunkSize }, partial, deadline));
+    return { ...saved.filled.info, file: saved.file, via: saved.filled.via };
   }
 
   /** Closes every channel. Idempotent; later calls reject with CLOSED. */

@@ -1,6 +1,8 @@
 /** The cluster client SDK: ClusterClient and the types of its calls. */
 export {
   ClusterClient,
+  type BackupOptions,
+  type ClusterBackup,
   type ClusterClientOptions,
   type ClusterInfo,
   type ClusterNode,
@@ -9,3 +11,4 @@ export {
   type ReadCallOptions,
   type ReadConsistencyLevel,
 } from './cluster-client.js';
+export type { BackupInfo, BackupMember } from '../server/admin-proto.js';
