@@ -1,10 +1,17 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import test from 'ava';
 import { freePort, repoRoot, ServerProcess } from '../server/helpers/server-process.js';
+import type { StandaloneBackup } from '../../cluster/cli/backup.js';
 import { COMMANDS } from '../../cluster/cli/commands.js';
+import { VectorXLiteClient } from '../../src/client/client.js';
+import { VectorXLite } from '../../src/embedded/database.js';
+import { spawnNodeScript } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from './helpers/cluster.js';
 import { vxctl, vxctlJson } from './helpers/vxctl.js';
 
 const TITLE_SCHEMA = 'CREATE TABLE docs (rowid INTEGER PRIMARY KEY, title TEXT)';
@@ -124,7 +131,7 @@ test('usage errors exit 2 and say what to fix, without contacting anyone', async
 });
 
 test('--help prints the command usage with examples and exits 0', async (t) => {
-  for (const command of ['info', 'create-collection', 'insert', 'search', 'delete', 'delete-collection', 'exists', 'join', 'leave']) {
+  for (const command of ['info', 'create-collection', 'insert', 'search', 'delete', 'delete-collection', 'exists', 'join', 'leave', 'backup']) {
     const r = await vxctl([command, '--help']);
     t.is(r.code, 0);
     t.true(r.stdout.startsWith(`Usage: vxctl ${command} [flags]`));
@@ -163,6 +170,65 @@ test('the vxctl bin: a node script with a shebang whose exit status is 0, 1 or 2
   const usage = await run(['exists', '--standalone']);
   t.is(usage.code, 2);
   t.regex(usage.stderr, /--collection is required/);
+});
+
+test('backup --standalone: the server\'s snapshot saved as a verified file that imports to the same data', async (t) => {
+  const server = await ServerProcess.start(t);
+  const target = ['--standalone', '--addr', server.address];
+  await vxctlJson(['create-collection', ...target, '--collection', 'docs', '--dimension', '3', '--schema', TITLE_SCHEMA]);
+  for (const id of [1, 2, 3]) await vxctlJson(['insert', ...target, '--collection', 'docs', '--id', String(id), '--vector', `${id},1,0`, '--payload', `INSERT INTO docs (title) VALUES ('t${id}')`]);
+  const dir = await tempDir(t);
+  const out = join(dir, 'server.vxlsnap');
+
+  const saved = await vxctlJson<StandaloneBackup>(['backup', ...target, '--out', out, '--chunk-size', '1000']);
+  t.is(saved.file, out);
+  t.is(saved.via, server.address);
+  const bytes = await readFile(out);
+  t.is(bytes.length, saved.size);
+  t.is(createHash('sha256').update(bytes).digest('hex'), saved.sha256);
+  t.deepEqual(await readdir(dir), ['server.vxlsnap'], 'no temporary file is left behind');
+
+  const client = new VectorXLiteClient(server.address);
+  t.teardown(() => client.close());
+  const db = await VectorXLite.open(join(await tempDir(t), 'imported.db'));
+  t.teardown(() => db.close());
+  t.is((await db.importSnapshot(out)).snapshotId, saved.snapshotId);
+  t.is(await db.digest(), await client.digest(), 'the file holds exactly the server\'s data');
+
+  // Taken again over the same file, as text: the same lines as a cluster's, but the source.
+  const text = await vxctl(['backup', ...target, '--out', out]);
+  t.is(text.code, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split('\n');
+  t.is(lines[0], `backup written to ${out} and verified (every SHA-256 matches)`);
+  t.is(lines[2], `  taken by the standalone server at ${server.address}`);
+
+  const noDir = await vxctl(['backup', ...target, '--out', join(dir, 'missing', 'b.vxlsnap')]);
+  t.is(noDir.code, 1);
+  t.regex(noDir.stderr, /^error: IO_ERROR: cannot write the backup next to /);
+  t.deepEqual(await readdir(dir), ['server.vxlsnap']);
+});
+
+test('an interrupted vxctl backup (SIGINT, SIGTERM) removes its unfinished file and exits 128+signal', async (t) => {
+  const server = await ServerProcess.start(t);
+  const client = new VectorXLiteClient(server.address);
+  t.teardown(() => client.close());
+  await client.createCollection({ name: 'docs', dimension: 16 });
+  await client.insertBatch('docs', Array.from({ length: 500 }, (_, i) => ({ id: i + 1, vector: Array.from({ length: 16 }, (_, d) => Math.sin(i + d)) })));
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const dir = await tempDir(t);
+    // One byte per message: the stream lasts long enough to be interrupted mid-way.
+    const vxctlBin = spawnNodeScript(t, 'cluster/cli/main.ts', ['backup', '--standalone', '--addr', server.address, '--out', join(dir, 'b.vxlsnap'), '--chunk-size', '1', '--deadline-ms', '600000']);
+    // The staging directory holds the file being written once the stream has begun.
+    await waitFor('the backup to be under way', async () => {
+      for (const entry of await readdir(dir)) if ((await readdir(join(dir, entry)).catch(() => [])).length > 0) return true;
+      return undefined;
+    });
+    const exit = await vxctlBin.kill(signal);
+    t.is(exit.code, 128 + constants.signals[signal], vxctlBin.stderr);
+    t.regex(vxctlBin.stderr, new RegExp(`^vxctl: ${signal}: removed the unfinished backup`));
+    t.deepEqual(await readdir(dir), [], `nothing is left after ${signal}`);
+  }
 });
 
 /** Words of a shell command line: "..." and '...' quote, nothing else is special. */
