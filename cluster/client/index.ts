@@ -12,3 +12,4 @@ export {
   type ReadConsistencyLevel,
 } from './cluster-client.js';
 export type { BackupInfo, BackupMember } from '../server/admin-proto.js';
+export { discardUnfinishedSnapshotFiles } from './backup-file.js';
