@@ -64,6 +64,9 @@ test('through a follower: a verified file that imports to exactly the cluster da
   await t.throwsAsync(client.backup(''), { code: 'INVALID_ARGUMENT' });
   await t.throwsAsync(client.backup(join(bad, 'b.vxlsnap'), { chunkSize: -1 }), { code: 'INVALID_ARGUMENT' });
   t.deepEqual(await readdir(bad), [], 'failed backups leave no file, not even a temporary one');
+  await client.close();
+  await t.throwsAsync(client.backup(join(bad, 'b.vxlsnap')), { code: 'CLOSED' });
+  t.deepEqual(await readdir(bad), []);
 });
 
 /** A gRPC server whose Backup always redirects to `leader()`, as a member with a stale view does. */

@@ -29,12 +29,14 @@ export interface FetchedBackup {
 /**
  * Streams a backup into `partial` from the leader as the client knows it, else from the other
  * known members in turn. UNAVAILABLE when none could serve or the redirects exceed the cap.
+ * `checkOpen` throws once the client is closed, so a closed client opens no new channel.
  */
-export async function fetchBackup(nodes: ClusterNodes, request: BackupRequest, partial: string, deadline: number): Promise<FetchedBackup> {
+export async function fetchBackup(nodes: ClusterNodes, checkOpen: () => void, request: BackupRequest, partial: string, deadline: number): Promise<FetchedBackup> {
   const queue = [...new Set([nodes.leader ?? nodes.local, ...nodes.addresses])];
   const redirectedBy: string[] = [];
   let failure: VectorXLiteError | undefined;
   for (let address = queue.shift(); address !== undefined; address = queue.shift()) {
+    checkOpen();
     try {
       const info = await receiveBackup(nodes.stub(address), address, request, nodes.metadata(), deadline, partial);
       return { info, via: address };

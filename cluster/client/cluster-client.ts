@@ -270,7 +270,7 @@ export class ClusterClient {
     }
     const limit = options.deadlineMs ?? this.options.deadlineMs;
     const deadline = limit === undefined ? Number.POSITIVE_INFINITY : Date.now() + limit;
-    const saved = await saveSnapshotFile(outPath, (partial) => fetchBackup(this.nodes, { chunkSize }, partial, deadline));
+    const saved = await saveSnapshotFile(outPath, (partial) => fetchBackup(this.nodes, () => this.checkOpen(), { chunkSize }, partial, deadline));
     return { ...saved.filled.info, file: saved.file, via: saved.filled.via };
   }
 
