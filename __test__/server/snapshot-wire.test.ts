@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChannelCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import { VectorXLitePBClient, type SnapshotChunkPB } from '../../src/gen/vectorxlite/v1/vectorxlite.js';
@@ -149,4 +149,19 @@ test('exportSnapshotToFile rejects a bad chunk_size with INVALID_ARGUMENT', asyn
   const dir = await tempDir(t);
   const err = await t.throwsAsync(client.exportSnapshotToFile(join(dir, 'x'), { chunkSize: 64 * 1024 * 1024 }), { instanceOf: VectorXLiteError });
   t.is(err?.code, 'INVALID_ARGUMENT');
+});
+
+test('exportSnapshotToFile: a path it cannot write is IO_ERROR and leaves no file behind', async (t) => {
+  const { address } = await ServerProcess.start(t);
+  const client = connect(t, address);
+  await seed(client);
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'a-directory'));
+  for (const path of [join(dir, 'missing', 'x.vxlsnap'), join(dir, 'a-directory')]) {
+    const err = await t.throwsAsync(client.exportSnapshotToFile(path), { instanceOf: VectorXLiteError });
+    t.is(err?.code, 'IO_ERROR', path);
+    t.true(err?.message.includes(path), err?.message);
+  }
+  t.deepEqual(await readdir(dir), ['a-directory']);
+  t.deepEqual(await readdir(join(dir, 'a-directory')), []);
 });

@@ -11,9 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VectorXLiteError } from '../../src/errors.js';
+import { fsyncPath } from '../../src/snapshot/fsync.js';
 import { verifySnapshotFile, type VerifiedSnapshotFile } from './verify-snapshot.js';
 
 export interface SavedSnapshotFile<T> extends VerifiedSnapshotFile {
@@ -43,12 +44,12 @@ export async function saveSnapshotFile<T>(out: string, fill: (partial: string) =
     const partial = join(staging, basename(target));
     const filled = await fill(partial);
     // The bytes must be on disk before the rename can make them visible under the real name.
-    await onDisk(writing, () => fsync(partial));
+    await onDisk(writing, () => fsyncPath(partial));
     const verified = await onDisk(`cannot read the backup back from ${partial}`, () => verifySnapshotFile(partial));
     await onDisk(`cannot save the backup as ${target}`, async () => {
       await rename(partial, target);
-      // The directory entry is data too. Windows cannot open a directory for fsync; NTFS journals the rename itself.
-      if (process.platform !== 'win32') await fsync(dir);
+      // The directory entry is data too.
+      await fsyncPath(dir, { directory: true });
     });
     return { ...verified, file: target, filled };
   } finally {
@@ -75,14 +76,5 @@ export async function onDisk<T>(what: string, step: () => Promise<T>): Promise<T
   } catch (error) {
     if (error instanceof VectorXLiteError) throw error;
     throw new VectorXLiteError('IO_ERROR', `${what}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-async function fsync(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

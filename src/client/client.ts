@@ -31,8 +31,9 @@ import type {
 import { VectorXLiteError } from '../errors.js';
 import { payloadFromEntries } from '../server/payload.js';
 import { snapshotChunks } from '../snapshot/export-stream.js';
+import { fsyncPath } from '../snapshot/fsync.js';
 import { SnapshotStreamAssembler } from '../snapshot/import-assembler.js';
-import { fromServiceError } from './errors.js';
+import { fromServiceError, isFileSystemError } from './errors.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
 export interface TlsOptions {
@@ -216,11 +217,13 @@ export class VectorXLiteClient {
       for await (const chunk of stream as AsyncIterable<SnapshotChunkPB>) await assembler.accept(chunk);
       const metadata = await assembler.finish();
       await rename(partial, path);
+      // The rename is only durable once the directory entry is on disk too.
+      await fsyncPath(dirname(path), { directory: true });
       return metadata;
     } catch (err) {
       stream.cancel();
       await assembler.discard();
-      throw fromServiceError(err);
+      throw isFileSystemError(err) ? new VectorXLiteError('IO_ERROR', `cannot save the snapshot as ${path}: ${err.message}`, { cause: err }) : fromServiceError(err);
     }
   }
 

@@ -12,3 +12,8 @@ export function fromServiceError(err: unknown): VectorXLiteError {
   }
   return new VectorXLiteError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
 }
+
+/** A failure the local file system reported (it names the syscall), as opposed to one from the server. */
+export function isFileSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}

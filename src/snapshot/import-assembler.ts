@@ -45,6 +45,8 @@ export class SnapshotStreamAssembler {
     if (!this.metadata || !this.finalSeen) {
       throw invalid('snapshot stream ended before the chunk marked is_final; nothing was imported');
     }
+    // On disk before anyone renames it into place or imports it.
+    await (this.handle as FileHandle).sync();
     await this.closeHandle();
     return this.metadata;
   }
