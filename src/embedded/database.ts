@@ -6,14 +6,18 @@
  * call order, so an insert called before a search is visible to it even when neither is
  * awaited. Mirrors crates/node/src/database.rs.
  */
-import { VectorXLiteError, isErrorCode } from '../errors.js';
+import { tmpdir } from 'node:os';
+import { VectorXLiteError } from '../errors.js';
+import { call } from './native-call.js';
 import { native, vectorlitePath, type NativeAddon, type NativeHandle, type NativeSearchHits, type NativeSearchQuery } from './native.js';
 import type {
   BatchPoint,
   CollectionInfo,
   CreateCollectionOptions,
   DeleteOptions,
+  ExportSnapshotStreamOptions,
   ImportResult,
+  ImportSnapshotStreamOptions,
   InsertOptions,
   OpenOptions,
   Point,
@@ -21,41 +25,21 @@ import type {
   SearchResult,
   SnapshotMetadata,
 } from './types.js';
+import { readSnapshotChunks, writeSnapshotChunks } from './snapshot-stream.js';
 import {
   validateBatchPoints,
+  validateChunkSource,
   validateCollectionOptions,
   validateDeleteOptions,
+  validateExportStreamOptions,
   validateId,
+  validateImportStreamOptions,
   validateInsertOptions,
   validateName,
   validateOpenOptions,
   validatePath,
   validateSearchOptions,
 } from './validate.js';
-
-/** The addon rejects with Errors carrying a `code`; callers get the one VectorXLiteError type. */
-function fromNative(error: unknown): VectorXLiteError {
-  if (error instanceof VectorXLiteError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return new VectorXLiteError(isErrorCode(code) ? code : 'INTERNAL', message, { cause: error });
-}
-
-function rethrow(error: unknown): never {
-  throw fromNative(error);
-}
-
-/**
- * Runs an addon call, `then` applied to its result; a synchronous throw and a rejection both
- * become a rejected VectorXLiteError. One `then` per call: each is a turn of the microtask queue.
- */
-function call<T, R = T>(operation: () => Promise<T>, then?: (value: T) => R): Promise<R> {
-  try {
-    return operation().then(then, rethrow) as Promise<R>;
-  } catch (error) {
-    return Promise.reject(fromNative(error));
-  }
-}
 
 /** The addon's packed search results as SearchResult objects (see NativeSearchHits). */
 function searchResults({ hits, payloads }: NativeSearchHits): SearchResult[] {
@@ -181,6 +165,36 @@ export class VectorXLite {
     const handle = this.#open();
     const path = validatePath(filePath, 'snapshot path');
     return call(() => this.#addon.importSnapshot(handle, path));
+  }
+
+  /**
+   * The snapshot exportSnapshot would write, as ordered chunks (Buffers): joined, they are
+   * that file byte for byte. The snapshot is taken when the loop asks for its first chunk
+   * and staged in a file in `stagingDir` (default: the OS temp directory), which is removed
+   * however the loop ends: after the last chunk, on `break`, on an error. Writes made while
+   * the chunks are read are not in it. Arguments and CLOSED are checked at the first chunk.
+   */
+  async *exportSnapshotStream(options?: ExportSnapshotStreamOptions): AsyncGenerator<Buffer, void, undefined> {
+    const handle = this.#open();
+    const checked = validateExportStreamOptions(options, tmpdir());
+    yield* readSnapshotChunks(this.#addon, handle, checked);
+  }
+
+  /**
+   * Imports a snapshot from its chunks in order (from exportSnapshotStream, or a snapshot
+   * file cut anywhere, e.g. a fs.ReadStream): they are staged in `stagingDir` (default: the
+   * OS temp directory), then every checksum is verified before the database is replaced
+   * atomically. A damaged, truncated or reordered stream is SNAPSHOT_INVALID; a source that
+   * throws is CANCELLED (its error is the `cause`); either way the database is left as it was.
+   */
+  async importSnapshotStream(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options?: ImportSnapshotStreamOptions,
+  ): Promise<ImportResult> {
+    const handle = this.#open();
+    const chunks = validateChunkSource(source);
+    const checked = validateImportStreamOptions(options, tmpdir());
+    return writeSnapshotChunks(this.#addon, handle, chunks, checked);
   }
 
   /**

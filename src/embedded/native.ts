@@ -87,6 +87,17 @@ export function packageRoot(): string {
 /** An opaque handle to an open engine; only the addon can make or read one. */
 export type NativeHandle = { readonly __brand: 'VectorXLiteNativeHandle' };
 
+/** A chunked export in progress: the snapshot is already taken and staged in a file. */
+export interface NativeSnapshotReader {
+  readonly metadata: SnapshotMetadata;
+  readonly chunkSize: number;
+  readonly totalBytes: number;
+  readonly chunkCount: number;
+}
+
+/** A chunked import in progress, its chunks staged in a file. */
+export type NativeSnapshotWriter = { readonly __brand: 'VectorXLiteNativeSnapshotWriter' };
+
 export interface NativeOpenOptions {
   vectorlitePath: string;
   defaultEf?: number;
@@ -151,6 +162,20 @@ export interface NativeAddon {
   importSnapshot(handle: NativeHandle, path: string): Promise<ImportResult>;
   digest(handle: NativeHandle): Promise<string>;
   close(handle: NativeHandle): Promise<void>;
+  // Chunked snapshots (crates/node/src/snapshot_stream.rs). These run on the libuv thread
+  // pool, not the database's worker; calls on one reader or writer must be awaited one
+  // after the other (an overlapping one throws INVALID_ARGUMENT).
+  snapshotReaderOpen(handle: NativeHandle, options: { stagingDir: string; chunkSize?: number }): Promise<NativeSnapshotReader>;
+  /** The next chunk, or null after the last one (the staged file is then already gone). */
+  snapshotReaderNext(reader: NativeSnapshotReader): Promise<Buffer | null>;
+  /** Removes the staged snapshot; later `next` calls reject with CLOSED. Idempotent. */
+  snapshotReaderClose(reader: NativeSnapshotReader): Promise<void>;
+  snapshotWriterOpen(handle: NativeHandle, options: { stagingDir: string }): Promise<NativeSnapshotWriter>;
+  snapshotWriterWrite(writer: NativeSnapshotWriter, chunk: Uint8Array): Promise<void>;
+  /** Verifies the whole stream, then replaces the database with it; a failure changes nothing. */
+  snapshotWriterFinish(writer: NativeSnapshotWriter): Promise<ImportResult>;
+  /** Gives the import up and removes the staged chunks. Idempotent. */
+  snapshotWriterAbort(writer: NativeSnapshotWriter): Promise<void>;
 }
 
 function isModuleNotFound(error: unknown): boolean {

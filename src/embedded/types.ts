@@ -125,3 +125,15 @@ export interface ImportResult {
   bytesRestored: number;
   filesRestored: number;
 }
+
+export interface ExportSnapshotStreamOptions {
+  /** Bytes per chunk, 1 KiB to 16 MiB; every chunk but the last has exactly this size. Default 64 KiB. */
+  chunkSize?: number;
+  /** An existing directory to stage the snapshot file in while it is read. Default: the OS temp directory. */
+  stagingDir?: string;
+}
+
+export interface ImportSnapshotStreamOptions {
+  /** An existing directory to stage the received chunks in before the import. Default: the OS temp directory. */
+  stagingDir?: string;
+}

@@ -5,7 +5,14 @@
  */
 import { VectorXLiteError } from '../errors.js';
 import type { NativeCollectionConfig, NativePoint, NativeSearchQuery } from './native.js';
-import type { DeleteOptions, Distance, OpenOptions, VectorInput } from './types.js';
+import type {
+  DeleteOptions,
+  Distance,
+  ExportSnapshotStreamOptions,
+  ImportSnapshotStreamOptions,
+  OpenOptions,
+  VectorInput,
+} from './types.js';
 
 const DEFAULT_TOP_K = 10;
 const DISTANCES: readonly Distance[] = ['cosine', 'l2', 'ip'];
@@ -161,4 +168,34 @@ export function validateSearchOptions(value: unknown): NativeSearchQuery {
 export function validateDeleteOptions(value: unknown): DeleteOptions {
   const options = requireObject(value, 'delete options');
   return { collection: validateName(options.collection), id: validateId(options.id) };
+}
+
+/** The staging directory defaults to the OS temp directory; the addon checks that it exists. */
+function stagingDir(options: Record<string, unknown>, fallback: string): string {
+  return options.stagingDir === undefined ? fallback : validatePath(options.stagingDir, 'stagingDir');
+}
+
+export function validateExportStreamOptions(value: unknown, tempDir: string): ExportSnapshotStreamOptions & { stagingDir: string } {
+  const options = value === undefined ? {} : requireObject(value, 'exportSnapshotStream options');
+  return { stagingDir: stagingDir(options, tempDir), chunkSize: optionalPositiveInteger(options.chunkSize, 'chunkSize') };
+}
+
+export function validateImportStreamOptions(value: unknown, tempDir: string): Required<ImportSnapshotStreamOptions> {
+  const options = value === undefined ? {} : requireObject(value, 'importSnapshotStream options');
+  return { stagingDir: stagingDir(options, tempDir) };
+}
+
+/** Something `for await` can walk: an async iterable or a plain iterable (not a string, whose items are characters). */
+export function validateChunkSource(value: unknown): AsyncIterable<unknown> | Iterable<unknown> {
+  const source = value as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
+  const iterable =
+    typeof value === 'object' && source !== null && (typeof source[Symbol.asyncIterator] === 'function' || typeof source[Symbol.iterator] === 'function');
+  if (!iterable) throw invalid(`the snapshot source must be an iterable or async iterable of Uint8Array chunks, got ${describe(value)}.`);
+  return value as AsyncIterable<unknown> | Iterable<unknown>;
+}
+
+/** One chunk of a snapshot stream, as a Buffer over the same bytes (no copy). */
+export function validateChunk(value: unknown, index: number): Buffer {
+  if (!(value instanceof Uint8Array)) throw invalid(`snapshot chunk ${index} must be a Uint8Array (or Buffer), got ${describe(value)}.`);
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }

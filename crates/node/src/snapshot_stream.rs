@@ -4,10 +4,23 @@
 //! `finish`. One chunk is in memory at a time; the snapshot itself is staged in a file in a
 //! directory the caller names, so a snapshot far larger than memory streams through.
 //!
-//! Each call runs on the thread pool like every database call. Calls on one handle must be
-//! awaited one after the other (the pool may run two queued calls in either order, which
-//! would reorder chunks): a `next`/`write`/`finish` made before the previous one settled
-//! throws INVALID_ARGUMENT at once. `close`/`abort` may be called at any time.
+//! These calls run on the libuv thread pool (napi::async_work), not on the database's
+//! worker thread (napi::worker), which runs the other database calls; a chunk read or write
+//! touches only the staged file. Two calls use the engine: `snapshotReaderOpen`
+//! (the export) and `snapshotWriterFinish` (the import). They may run while the worker runs
+//! another call of the same database; the engine serializes them itself, since every
+//! engine operation, these included, takes the engine's one state lock (Engine::with), so
+//! the export is a consistent copy and the import replaces the database between two calls.
+//! What the pool does not give is the worker's call order: a database call made before
+//! `snapshotReaderOpen` and not yet run may land after the snapshot is taken, so callers
+//! await earlier writes they need in it. Once `close` has run on the worker, both reject
+//! with CLOSED: Engine::close drops the state that lock guards, although the writer still
+//! holds the Engine.
+//!
+//! Calls on one handle must be awaited one after the other (the pool may run two queued
+//! calls in either order, which would reorder chunks): a `next`/`write`/`finish` made before
+//! the previous one settled throws INVALID_ARGUMENT at once. `close`/`abort` may be called
+//! at any time.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
