@@ -1,189 +1,252 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import test, { type ExecutionContext } from 'ava';
-import { native, vectorlitePath, type NativeHandle } from '../../src/embedded/native.js';
-import type { ImportResult, SnapshotMetadata } from '../../src/embedded/types.js';
+import { VectorXLite, VectorXLiteError } from '../../src/index.js';
 import { randomVectors } from '../helpers/random.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
- * The addon's chunked snapshot handles (crates/node/src/snapshot_stream.rs), driven the way
- * a server would: chunks read from one database are written into another, one awaited call
- * at a time, with the snapshot staged on disk rather than held in memory.
+ * VectorXLite.exportSnapshotStream / importSnapshotStream (src/embedded/snapshot-stream.ts
+ * over crates/node/src/snapshot_stream.rs): a snapshot streamed as ordered chunks from one
+ * database into another, staged on disk rather than held in memory, and every way a stream
+ * can go wrong leaving the target as it was and nothing staged behind.
  */
-interface SnapshotReaderHandle {
-  readonly metadata: SnapshotMetadata;
-  readonly chunkSize: number;
-  readonly totalBytes: number;
-  readonly chunkCount: number;
-}
-type SnapshotWriterHandle = { readonly __brand: 'SnapshotWriter' };
-
-interface ChunkedSnapshotAddon {
-  snapshotReaderOpen(db: NativeHandle, options: { stagingDir: string; chunkSize?: number }): Promise<SnapshotReaderHandle>;
-  snapshotReaderNext(reader: SnapshotReaderHandle): Promise<Buffer | null>;
-  snapshotReaderClose(reader: SnapshotReaderHandle): Promise<void>;
-  snapshotWriterOpen(db: NativeHandle, options: { stagingDir: string }): Promise<SnapshotWriterHandle>;
-  snapshotWriterWrite(writer: SnapshotWriterHandle, chunk: Buffer): Promise<void>;
-  snapshotWriterFinish(writer: SnapshotWriterHandle): Promise<ImportResult>;
-  snapshotWriterAbort(writer: SnapshotWriterHandle): Promise<void>;
-}
-
-const addon = native() as ReturnType<typeof native> & ChunkedSnapshotAddon;
 const QUERY = randomVectors(1, 16, 77)[0];
 
-async function openDb(t: ExecutionContext, dir: string, name: string): Promise<NativeHandle> {
-  const db = await addon.open(join(dir, name), { vectorlitePath: vectorlitePath() });
-  t.teardown(() => addon.close(db));
+async function openDb(t: ExecutionContext, dir: string, name: string): Promise<VectorXLite> {
+  const db = await VectorXLite.open(join(dir, name));
+  t.teardown(async () => {
+    await db.close().catch(() => undefined);
+  });
   return db;
 }
 
 /** A database whose snapshot spans several 64 KiB chunks. */
-async function source(t: ExecutionContext, dir: string): Promise<NativeHandle> {
+async function source(t: ExecutionContext, dir: string): Promise<VectorXLite> {
   const db = await openDb(t, dir, 'source.db');
-  await addon.createCollection(db, { name: 'docs', dimension: 16, distance: 'cosine', payloadSchema: 'CREATE TABLE docs (rowid INTEGER PRIMARY KEY, title TEXT)' });
-  const points = randomVectors(2000, 16, 5).map((vector, id) => ({ id, vector, payloadInsertQuery: `INSERT INTO docs (title) VALUES ('doc ${id}')` }));
-  await addon.insertBatch(db, 'docs', points);
+  await db.createCollection({ name: 'docs', dimension: 16, distance: 'cosine', payloadSchema: 'CREATE TABLE docs (rowid INTEGER PRIMARY KEY, title TEXT)' });
+  await db.insertBatch('docs', randomVectors(2000, 16, 5).map((vector, id) => ({ id, vector, payloadInsertQuery: `INSERT INTO docs (title) VALUES ('doc ${id}')` })));
   return db;
 }
 
 /** A database with one point of its own, which a failed import must leave alone. */
-async function target(t: ExecutionContext, dir: string): Promise<NativeHandle> {
-  const db = await openDb(t, dir, 'target.db');
-  await addon.createCollection(db, { name: 'keep', dimension: 2, distance: 'l2' });
-  await addon.insert(db, { collection: 'keep', id: 1, vector: new Float32Array([1, 1]) });
+async function target(t: ExecutionContext, dir: string, name = 'target.db'): Promise<VectorXLite> {
+  const db = await openDb(t, dir, name);
+  await db.createCollection({ name: 'keep', dimension: 2, distance: 'l2' });
+  await db.insert({ collection: 'keep', id: 1, vector: [1, 1] });
   return db;
 }
 
-async function stagingDir(t: ExecutionContext): Promise<string> {
-  return tempDir(t, 'vxl-staging-');
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const all: Buffer[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return all;
 }
 
-async function readChunks(reader: SnapshotReaderHandle): Promise<Buffer[]> {
-  const chunks: Buffer[] = [];
-  for (let chunk = await addon.snapshotReaderNext(reader); chunk !== null; chunk = await addon.snapshotReaderNext(reader)) {
-    chunks.push(chunk);
-  }
-  return chunks;
+const searchDocs = (db: VectorXLite) => db.search({ collection: 'docs', vector: QUERY, topK: 10, payloadSearchQuery: 'SELECT title FROM docs' });
+
+/** The target still holds exactly its own point and takes writes. */
+async function assertUntouched(t: ExecutionContext, db: VectorXLite, digest: string, what: string): Promise<void> {
+  t.is(await db.digest(), digest, what);
+  t.deepEqual((await db.search({ collection: 'keep', vector: [1, 1], topK: 1 })).map((h) => h.id), [1], what);
+  await db.insert({ collection: 'keep', id: 2, vector: [2, 2] });
+  t.true(await db.delete({ collection: 'keep', id: 2 }), what);
 }
 
-async function writeChunks(db: NativeHandle, staging: string, chunks: Buffer[]): Promise<ImportResult> {
-  const writer = await addon.snapshotWriterOpen(db, { stagingDir: staging });
-  for (const chunk of chunks) await addon.snapshotWriterWrite(writer, chunk);
-  return addon.snapshotWriterFinish(writer);
-}
-
-const searchDocs = (db: NativeHandle) => addon.search(db, { collection: 'docs', vector: QUERY, topK: 10, payloadSearchQuery: 'SELECT title FROM docs' });
-
-test('chunks stream a snapshot from one database into another at the default and a small chunk size', async (t) => {
+test('a snapshot streams from one database into another at the default and a small chunk size', async (t) => {
   const dir = await tempDir(t);
-  const staging = await stagingDir(t);
+  const stagingDir = await tempDir(t, 'vxl-staging-');
   const src = await source(t, dir);
-  const expected = { digest: await addon.digest(src), hits: await searchDocs(src) };
+  const expected = { digest: await src.digest(), hits: await searchDocs(src) };
   for (const chunkSize of [undefined, 4096]) {
+    const size = chunkSize ?? 64 * 1024;
+    const chunks = await collect(src.exportSnapshotStream({ chunkSize, stagingDir }));
+    t.true(chunks.length > 2, `${chunks.length} chunks of ${size}`);
+    t.true(chunks.slice(0, -1).every((c) => c.length === size), 'only the last chunk is short');
+    t.deepEqual(await readdir(stagingDir), [], 'the staged file is gone after the last chunk');
+
     const dst = await target(t, await tempDir(t));
-    const reader = await addon.snapshotReaderOpen(src, { stagingDir: staging, chunkSize });
-    t.is(reader.chunkSize, chunkSize ?? 64 * 1024);
-    const chunks = await readChunks(reader);
-    t.is(chunks.length, reader.chunkCount);
-    t.true(chunks.length > 2, `${chunks.length} chunks of ${reader.chunkSize}`);
-    t.true(chunks.slice(0, -1).every((c) => c.length === reader.chunkSize), 'only the last chunk is short');
-    t.is(chunks.reduce((n, c) => n + c.length, 0), reader.totalBytes);
-    t.deepEqual(await readdir(staging), [], 'the reader removed its staged file after the last chunk');
-    t.is(await addon.snapshotReaderNext(reader), null, 'still null after the end');
-
-    const result = await writeChunks(dst, staging, chunks);
-    t.deepEqual(result, { snapshotId: reader.metadata.snapshotId, bytesRestored: reader.metadata.totalSize, filesRestored: 1 });
-    t.is(await addon.digest(dst), expected.digest);
+    const result = await dst.importSnapshotStream(chunks, { stagingDir });
+    t.is(result.filesRestored, 1);
+    t.true(result.bytesRestored > 0);
+    t.is(await dst.digest(), expected.digest);
     t.deepEqual(await searchDocs(dst), expected.hits);
-    t.false(await addon.collectionExists(dst, 'keep'));
-    t.deepEqual(await readdir(staging), []);
+    t.false(await dst.collectionExists('keep'));
+    t.deepEqual(await readdir(stagingDir), []);
 
-    // The chunks joined are the snapshot file exportSnapshot writes.
-    const file = join(dir, `joined-${reader.chunkSize}.vxlsnap`);
+    // The chunks joined are a snapshot file as exportSnapshot writes it.
+    const file = join(dir, `joined-${size}.vxlsnap`);
     await writeFile(file, Buffer.concat(chunks));
     const fromFile = await openDb(t, await tempDir(t), 'from-file.db');
-    t.is((await addon.importSnapshot(fromFile, file)).snapshotId, reader.metadata.snapshotId);
-    t.is(await addon.digest(fromFile), expected.digest);
+    t.is((await fromFile.importSnapshot(file)).snapshotId, result.snapshotId);
+    t.is(await fromFile.digest(), expected.digest);
   }
 });
 
-test('bad chunk streams are SNAPSHOT_INVALID and leave the database intact and usable', async (t) => {
+test('a stream piped through a real file and Node streams imports, cut at any points, with the OS temp dir as staging', async (t) => {
   const dir = await tempDir(t);
-  const staging = await stagingDir(t);
+  const src = await source(t, dir);
+  const file = join(dir, 'piped.vxlsnap');
+  await pipeline(Readable.from(src.exportSnapshotStream()), createWriteStream(file));
+
   const dst = await target(t, dir);
-  const before = await addon.digest(dst);
-  const chunks = await readChunks(await addon.snapshotReaderOpen(await source(t, dir), { stagingDir: staging, chunkSize: 4096 }));
-  const flipped = chunks.map((c, i) => (i === Math.floor(chunks.length / 2) ? Buffer.from(c.map((b) => b ^ 1)) : c));
+  const result = await dst.importSnapshotStream(createReadStream(file, { highWaterMark: 10_007 }));
+  t.is(await dst.digest(), await src.digest());
+  t.deepEqual(await searchDocs(dst), await searchDocs(src));
+
+  // A file written by exportSnapshot streams in as well, as Uint8Array chunks of a plain iterable.
+  const exported = join(dir, 'exported.vxlsnap');
+  const metadata = await src.exportSnapshot(exported);
+  const bytes = new Uint8Array(await readFile(exported));
+  const pieces = [bytes.subarray(0, 5), bytes.subarray(5, 70_000), bytes.subarray(70_000)];
+  const again = await target(t, dir, 'again.db');
+  t.is((await again.importSnapshotStream(pieces)).snapshotId, metadata.snapshotId);
+  t.not(result.snapshotId, metadata.snapshotId);
+  t.is(await again.digest(), await src.digest());
+});
+
+test('leaving the loop early, or an error in its body, closes the reader and removes the staged file', async (t) => {
+  const dir = await tempDir(t);
+  const stagingDir = await tempDir(t, 'vxl-staging-');
+  const src = await source(t, dir);
+
+  let seen = 0;
+  for await (const chunk of src.exportSnapshotStream({ chunkSize: 4096, stagingDir })) {
+    t.is(chunk.length, 4096);
+    t.is((await readdir(stagingDir)).length, 1, 'the snapshot is staged on disk while it is read');
+    if (++seen === 2) break;
+  }
+  t.deepEqual(await readdir(stagingDir), []);
+
+  const thrown = new Error('consumer failed');
+  await t.throwsAsync(async () => {
+    for await (const _ of src.exportSnapshotStream({ stagingDir })) throw thrown;
+  }, { is: thrown });
+  t.deepEqual(await readdir(stagingDir), []);
+
+  // An iterator returned before its first chunk stages nothing.
+  const never = src.exportSnapshotStream({ stagingDir });
+  await never.return();
+  t.deepEqual(await readdir(stagingDir), []);
+});
+
+test('corrupted, truncated and reordered streams are SNAPSHOT_INVALID and leave the target as it was', async (t) => {
+  const dir = await tempDir(t);
+  const stagingDir = await tempDir(t, 'vxl-staging-');
+  const dst = await target(t, dir);
+  const before = await dst.digest();
+  const chunks = await collect((await source(t, dir)).exportSnapshotStream({ chunkSize: 4096, stagingDir }));
+  const middle = Math.floor(chunks.length / 2);
+  const flipped = chunks.map((c, i) => (i === middle ? Buffer.from(c.map((b) => b ^ 1)) : c));
   const cases: Array<[string, Buffer[]]> = [
     ['the last chunk missing', chunks.slice(0, -1)],
+    ['only half the bytes of the last chunk', [...chunks.slice(0, -1), chunks[chunks.length - 1]!.subarray(0, 10)]],
     ['an empty stream', []],
     ['a corrupted chunk', flipped],
-    ['two chunks swapped', [chunks[0], chunks[2], chunks[1], ...chunks.slice(3)]],
+    ['two chunks swapped', [chunks[0]!, chunks[2]!, chunks[1]!, ...chunks.slice(3)]],
     ['a chunk repeated', [...chunks.slice(0, 3), ...chunks.slice(2)]],
     ['bytes past the end', [...chunks, Buffer.alloc(10)]],
     ['not a snapshot', [Buffer.from('SQLite format 3\0 and more bytes'), ...chunks.slice(1)]],
-    ['an empty chunk', [chunks[0], Buffer.alloc(0), ...chunks.slice(1)]],
+    ['an empty chunk', [chunks[0]!, Buffer.alloc(0), ...chunks.slice(1)]],
   ];
   for (const [name, stream] of cases) {
-    await t.throwsAsync(writeChunks(dst, staging, stream), { code: 'SNAPSHOT_INVALID' }, name);
-    t.is(await addon.digest(dst), before, name);
-    t.deepEqual((await addon.search(dst, { collection: 'keep', vector: new Float32Array([1, 1]), topK: 1 })).map((h) => h.id), [1], name);
-    await addon.insert(dst, { collection: 'keep', id: 2, vector: new Float32Array([2, 2]) });
-    await addon.delete(dst, 'keep', 2);
-    t.deepEqual(await readdir(staging), [], `${name}: nothing staged is left`);
+    const error = await t.throwsAsync(dst.importSnapshotStream(stream, { stagingDir }), { instanceOf: VectorXLiteError, code: 'SNAPSHOT_INVALID' }, name);
+    t.truthy(error?.message, name);
+    await assertUntouched(t, dst, before, name);
+    t.deepEqual(await readdir(stagingDir), [], `${name}: nothing staged is left`);
   }
-  // After a refused chunk the writer stays refused, even for the right chunk.
-  const writer = await addon.snapshotWriterOpen(dst, { stagingDir: staging });
-  await addon.snapshotWriterWrite(writer, chunks[0]);
-  await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, Buffer.alloc(0)), { code: 'SNAPSHOT_INVALID' });
-  await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, chunks[1]), { code: 'SNAPSHOT_INVALID' });
-  await t.throwsAsync(async () => addon.snapshotWriterFinish(writer), { code: 'SNAPSHOT_INVALID' });
-  t.is(await addon.digest(dst), before);
 });
 
-test('one call at a time per handle; close and abort remove the staged file and end the handle', async (t) => {
+test('a source that throws, or yields something other than bytes, aborts the import and is closed', async (t) => {
   const dir = await tempDir(t);
-  const staging = await stagingDir(t);
-  const src = await source(t, dir);
+  const stagingDir = await tempDir(t, 'vxl-staging-');
+  const chunks = await collect((await source(t, dir)).exportSnapshotStream({ chunkSize: 4096, stagingDir }));
   const dst = await target(t, dir);
+  const before = await dst.digest();
 
-  const reader = await addon.snapshotReaderOpen(src, { stagingDir: staging, chunkSize: 4096 });
-  t.is((await readdir(staging)).length, 1, 'the snapshot is staged on disk');
-  const first = addon.snapshotReaderNext(reader);
-  await t.throwsAsync(async () => addon.snapshotReaderNext(reader), { code: 'INVALID_ARGUMENT', message: /await each call/ });
-  const chunk = await first;
-  t.is(chunk?.length, 4096);
-  await addon.snapshotReaderClose(reader);
-  t.deepEqual(await readdir(staging), []);
-  await t.throwsAsync(async () => addon.snapshotReaderNext(reader), { code: 'CLOSED' });
-  await addon.snapshotReaderClose(reader);
+  const failure = new Error('the network went away');
+  async function* failing(): AsyncGenerator<Buffer> {
+    yield chunks[0]!;
+    yield chunks[1]!;
+    throw failure;
+  }
+  const cancelled = await t.throwsAsync(dst.importSnapshotStream(failing(), { stagingDir }), { instanceOf: VectorXLiteError, code: 'CANCELLED' });
+  t.is(cancelled?.cause, failure);
+  await assertUntouched(t, dst, before, 'after a failing source');
+  t.deepEqual(await readdir(stagingDir), []);
 
-  const writer = await addon.snapshotWriterOpen(dst, { stagingDir: staging });
-  const write = addon.snapshotWriterWrite(writer, chunk as Buffer);
-  await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, chunk as Buffer), { code: 'INVALID_ARGUMENT', message: /await each call/ });
-  await write;
-  await addon.snapshotWriterAbort(writer);
-  t.deepEqual(await readdir(staging), []);
-  await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, chunk as Buffer), { code: 'CLOSED' });
-  await t.throwsAsync(async () => addon.snapshotWriterFinish(writer), { code: 'CLOSED' });
-  await addon.snapshotWriterAbort(writer);
-  t.true(await addon.collectionExists(dst, 'keep'));
+  let closed = false;
+  function* mixed(): Generator<unknown> {
+    try {
+      yield chunks[0];
+      yield 'VXLSNAP1';
+      yield chunks[1];
+    } finally {
+      closed = true;
+    }
+  }
+  await t.throwsAsync(dst.importSnapshotStream(mixed() as Iterable<Uint8Array>, { stagingDir }), { code: 'INVALID_ARGUMENT', message: /chunk 1/ });
+  t.true(closed, 'the source was returned');
+  await assertUntouched(t, dst, before, 'after a string chunk');
+
+  // A chunk the writer refuses also closes the source.
+  closed = false;
+  function* reordered(): Generator<Buffer> {
+    try {
+      yield chunks[1]!;
+      yield chunks[0]!;
+    } finally {
+      closed = true;
+    }
+  }
+  await t.throwsAsync(dst.importSnapshotStream(reordered(), { stagingDir }), { code: 'SNAPSHOT_INVALID' });
+  t.true(closed);
+  await assertUntouched(t, dst, before, 'after a refused chunk');
+  t.deepEqual(await readdir(stagingDir), []);
 });
 
 test('bad arguments are INVALID_ARGUMENT and stage nothing', async (t) => {
   const dir = await tempDir(t);
-  const staging = await stagingDir(t);
+  const stagingDir = await tempDir(t, 'vxl-staging-');
   const db = await target(t, dir);
-  for (const chunkSize of [0, 100, 1023, 16 * 1024 * 1024 + 1, -1, 1.5]) {
-    await t.throwsAsync(async () => addon.snapshotReaderOpen(db, { stagingDir: staging, chunkSize }), { code: 'INVALID_ARGUMENT' }, `chunkSize ${chunkSize}`);
+  for (const chunkSize of [0, 100, 1023, 16 * 1024 * 1024 + 1, -1, 1.5, '4096']) {
+    await t.throwsAsync(collect(db.exportSnapshotStream({ chunkSize: chunkSize as number, stagingDir })), { code: 'INVALID_ARGUMENT' }, `chunkSize ${chunkSize}`);
   }
   const missing = join(dir, 'no-such-dir');
-  await t.throwsAsync(async () => addon.snapshotReaderOpen(db, { stagingDir: missing }), { code: 'INVALID_ARGUMENT' });
-  await t.throwsAsync(async () => addon.snapshotWriterOpen(db, { stagingDir: missing }), { code: 'INVALID_ARGUMENT' });
-  const writer = await addon.snapshotWriterOpen(db, { stagingDir: staging });
-  await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, 'VXLSNAP1' as unknown as Buffer), { code: 'INVALID_ARGUMENT' });
-  await t.throwsAsync(async () => addon.snapshotReaderNext(writer as unknown as SnapshotReaderHandle), { code: 'INVALID_ARGUMENT' });
-  await addon.snapshotWriterAbort(writer);
-  t.deepEqual(await readdir(staging), []);
+  await t.throwsAsync(collect(db.exportSnapshotStream({ stagingDir: missing })), { code: 'INVALID_ARGUMENT' });
+  await t.throwsAsync(db.importSnapshotStream([], { stagingDir: missing }), { code: 'INVALID_ARGUMENT' });
+  for (const bad of [undefined, null, 'VXLSNAP1', 42, { length: 1 }]) {
+    await t.throwsAsync(db.importSnapshotStream(bad as unknown as Iterable<Uint8Array>, { stagingDir }), { code: 'INVALID_ARGUMENT' }, String(bad));
+  }
+  await t.throwsAsync(db.importSnapshotStream([], 'dir' as unknown as { stagingDir: string }), { code: 'INVALID_ARGUMENT' });
+  t.deepEqual(await readdir(stagingDir), []);
+  t.true(await db.collectionExists('keep'));
+});
+
+test('after close() both reject with CLOSED; an import whose database closes mid-stream is CLOSED too', async (t) => {
+  const dir = await tempDir(t);
+  const stagingDir = await tempDir(t, 'vxl-staging-');
+  const src = await source(t, dir);
+  const chunks = await collect(src.exportSnapshotStream({ chunkSize: 4096, stagingDir }));
+
+  const dst = await target(t, dir);
+  async function* closingMidway(): AsyncGenerator<Buffer> {
+    yield chunks[0]!;
+    await dst.close();
+    yield* chunks.slice(1);
+  }
+  await t.throwsAsync(dst.importSnapshotStream(closingMidway(), { stagingDir }), { code: 'CLOSED' });
+  t.deepEqual(await readdir(stagingDir), []);
+  const reopened = await VectorXLite.open(join(dir, 'target.db'));
+  t.true(await reopened.collectionExists('keep'), 'the closed database was not replaced');
+  t.false(await reopened.collectionExists('docs'));
+  await reopened.close();
+
+  await src.close();
+  await t.throwsAsync(collect(src.exportSnapshotStream({ stagingDir })), { instanceOf: VectorXLiteError, code: 'CLOSED' });
+  await t.throwsAsync(src.importSnapshotStream(chunks, { stagingDir }), { instanceOf: VectorXLiteError, code: 'CLOSED' });
+  t.deepEqual(await readdir(stagingDir), []);
 });
