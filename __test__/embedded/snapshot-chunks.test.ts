@@ -86,6 +86,22 @@ test('a snapshot streams from one database into another at the default and a sma
   }
 });
 
+test('export and import keep call order: a write made before them, even unawaited, is in the snapshot or replaced by the import', async (t) => {
+  const dir = await tempDir(t);
+  const src = await source(t, dir);
+  const late = randomVectors(3000, 16, 9).map((vector, i) => ({ id: 10_000 + i, vector }));
+  const inserting = src.insertBatch('docs', late);
+  const chunks = await collect(src.exportSnapshotStream());
+  await inserting;
+
+  const dst = await target(t, await tempDir(t));
+  const overwritten = dst.insert({ collection: 'keep', id: 2, vector: [2, 2] });
+  await dst.importSnapshotStream(chunks);
+  await overwritten;
+  t.is((await dst.collectionInfo('docs')).count, 2000 + late.length, 'the batch made before the export is in it');
+  t.false(await dst.collectionExists('keep'), 'the insert made before the import was replaced by it');
+});
+
 test('a stream piped through a real file and Node streams imports, cut at any points, with the OS temp dir as staging', async (t) => {
   const dir = await tempDir(t);
   const src = await source(t, dir);

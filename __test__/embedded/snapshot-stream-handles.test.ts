@@ -55,7 +55,7 @@ test('one call at a time per handle; close and abort remove the staged file and 
   await addon.snapshotWriterAbort(writer);
   t.deepEqual(await readdir(staging), []);
   await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, chunk), { code: 'CLOSED' });
-  await t.throwsAsync(async () => addon.snapshotWriterFinish(writer), { code: 'CLOSED' });
+  await t.throwsAsync(async () => addon.snapshotWriterFinish(writer, dst), { code: 'CLOSED' });
   await addon.snapshotWriterAbort(writer);
 });
 
@@ -70,7 +70,7 @@ test('a refused chunk ends the writer: later chunks, even the right one, and fin
   await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, Buffer.alloc(0)), { code: 'SNAPSHOT_INVALID' });
   t.deepEqual(await readdir(staging), [], 'the staged bytes are removed at the refusal');
   await t.throwsAsync(async () => addon.snapshotWriterWrite(writer, chunks[1]!), { code: 'SNAPSHOT_INVALID' });
-  await t.throwsAsync(async () => addon.snapshotWriterFinish(writer), { code: 'SNAPSHOT_INVALID' });
+  await t.throwsAsync(async () => addon.snapshotWriterFinish(writer, dst), { code: 'SNAPSHOT_INVALID' });
   t.is(await addon.digest(dst), before);
 });
 

@@ -162,9 +162,10 @@ export interface NativeAddon {
   importSnapshot(handle: NativeHandle, path: string): Promise<ImportResult>;
   digest(handle: NativeHandle): Promise<string>;
   close(handle: NativeHandle): Promise<void>;
-  // Chunked snapshots (crates/node/src/snapshot_stream.rs). These run on the libuv thread
-  // pool, not the database's worker; calls on one reader or writer must be awaited one
-  // after the other (an overlapping one throws INVALID_ARGUMENT).
+  // Chunked snapshots (crates/node/src/snapshot_stream.rs). Opening a reader (the export)
+  // and finishing a writer (the import) run on the database's worker in call order; chunk
+  // reads and writes run on the libuv pool. Calls on one reader or writer must be awaited
+  // one after the other (an overlapping one throws INVALID_ARGUMENT).
   snapshotReaderOpen(handle: NativeHandle, options: { stagingDir: string; chunkSize?: number }): Promise<NativeSnapshotReader>;
   /** The next chunk, or null after the last one (the staged file is then already gone). */
   snapshotReaderNext(reader: NativeSnapshotReader): Promise<Buffer | null>;
@@ -173,7 +174,7 @@ export interface NativeAddon {
   snapshotWriterOpen(handle: NativeHandle, options: { stagingDir: string }): Promise<NativeSnapshotWriter>;
   snapshotWriterWrite(writer: NativeSnapshotWriter, chunk: Uint8Array): Promise<void>;
   /** Verifies the whole stream, then replaces the database with it; a failure changes nothing. */
-  snapshotWriterFinish(writer: NativeSnapshotWriter): Promise<ImportResult>;
+  snapshotWriterFinish(writer: NativeSnapshotWriter, handle: NativeHandle): Promise<ImportResult>;
   /** Gives the import up and removes the staged chunks. Idempotent. */
   snapshotWriterAbort(writer: NativeSnapshotWriter): Promise<void>;
 }

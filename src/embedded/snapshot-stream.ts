@@ -72,7 +72,7 @@ export async function writeSnapshotChunks(
       await call(() => addon.snapshotWriterWrite(writer, chunk));
     }
     sourceDone = true;
-    return await call(() => addon.snapshotWriterFinish(writer));
+    return await call(() => addon.snapshotWriterFinish(writer, handle));
   } catch (error) {
     await abort(addon, writer);
     if (!sourceDone) await closeSource(chunks);

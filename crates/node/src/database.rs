@@ -21,11 +21,9 @@ use crate::napi::{Env, JsError, JsResult, JsValue, TypeTag};
 /// Marks objects made by `open`; random, fixed forever for this addon.
 const DATABASE_TAG: TypeTag = TypeTag { lower: 0x5f3a_9c1e_7b42_d806, upper: 0xa1c4_0e97_3d58_b26f };
 
-/// What a database handle owns. Fields drop in this order: when the handle is collected,
-/// the worker still holds its own `Arc`, so the engine closes on the worker, off the JS thread.
+/// What a database handle owns: the worker thread that runs its calls in order and owns
+/// the engine, so a collected handle's engine closes on the worker, off the JS thread.
 struct Database {
-    /// The same engine, for calls that hold it across calls of their own (snapshot streams).
-    engine: Arc<Engine>,
     worker: Worker<Arc<Engine>>,
 }
 
@@ -58,15 +56,13 @@ pub(crate) fn arg(args: &[JsValue], index: usize, what: &str) -> JsResult<JsValu
 
 /// The worker of the database the call is for: its handle is the first argument.
 fn database<'a>(env: Env, args: &[JsValue]) -> JsResult<&'a Worker<Arc<Engine>>> {
-    let handle = arg(args, 0, "database handle")?;
-    Ok(&unwrap::<Database>(env, handle, &DATABASE_TAG, "database handle")?.worker)
+    database_at(env, args, 0)
 }
 
-/// The engine of the database the call is for, to run on the libuv pool and keep beyond
-/// the call; serialized with the worker's calls by the engine's own lock.
-pub(crate) fn engine(env: Env, args: &[JsValue]) -> JsResult<Arc<Engine>> {
-    let handle = arg(args, 0, "database handle")?;
-    Ok(unwrap::<Database>(env, handle, &DATABASE_TAG, "database handle")?.engine.clone())
+/// The worker of the database handle at `args[index]`: where its calls run, in call order.
+pub(crate) fn database_at<'a>(env: Env, args: &[JsValue], index: usize) -> JsResult<&'a Worker<Arc<Engine>>> {
+    let handle = arg(args, index, "database handle")?;
+    Ok(&unwrap::<Database>(env, handle, &DATABASE_TAG, "database handle")?.worker)
 }
 
 fn string_arg(env: Env, args: &[JsValue], index: usize, what: &str) -> JsResult<String> {
@@ -106,9 +102,8 @@ fn open(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
         "vectorxlite:open",
         move || Ok(Engine::open(&path, options)?),
         |env, engine| {
-            let engine = Arc::new(engine);
-            let worker = Worker::start(env, "vectorxlite-db", engine.clone())?;
-            wrap(env, Database { engine, worker }, &DATABASE_TAG)
+            let worker = Worker::start(env, "vectorxlite-db", Arc::new(engine))?;
+            wrap(env, Database { worker }, &DATABASE_TAG)
         },
     )
 }

@@ -4,18 +4,12 @@
 //! `finish`. One chunk is in memory at a time; the snapshot itself is staged in a file in a
 //! directory the caller names, so a snapshot far larger than memory streams through.
 //!
-//! These calls run on the libuv thread pool (napi::async_work), not on the database's
-//! worker thread (napi::worker), which runs the other database calls; a chunk read or write
-//! touches only the staged file. Two calls use the engine: `snapshotReaderOpen`
-//! (the export) and `snapshotWriterFinish` (the import). They may run while the worker runs
-//! another call of the same database; the engine serializes them itself, since every
-//! engine operation, these included, takes the engine's one state lock (Engine::with), so
-//! the export is a consistent copy and the import replaces the database between two calls.
-//! What the pool does not give is the worker's call order: a database call made before
-//! `snapshotReaderOpen` and not yet run may land after the snapshot is taken, so callers
-//! await earlier writes they need in it. Once `close` has run on the worker, both reject
-//! with CLOSED: Engine::close drops the state that lock guards, although the writer still
-//! holds the Engine.
+//! The two calls that use the engine run on the database's worker thread (napi::worker),
+//! in call order with its other calls: `snapshotReaderOpen` (the export) and
+//! `snapshotWriterFinish` (the import). A write made before them, awaited or not, is in the
+//! snapshot, or is replaced by the import; once `close` has run they reject with CLOSED.
+//! Chunk reads and writes touch only the staged file and run on the libuv thread pool
+//! (napi::async_work), so a long stream does not hold up the database's other calls.
 //!
 //! Calls on one handle must be awaited one after the other (the pool may run two queued
 //! calls in either order, which would reorder chunks): a `next`/`write`/`finish` made before
@@ -26,10 +20,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use vectorxlite_core::{Engine, SnapshotReader, SnapshotWriter, DEFAULT_CHUNK_SIZE};
+use vectorxlite_core::{SnapshotReader, SnapshotWriter, DEFAULT_CHUNK_SIZE};
 
 use crate::convert;
-use crate::database::{arg, engine};
+use crate::database::{arg, database_at};
 use crate::napi::async_work::spawn;
 use crate::napi::export::{define, ExportFn};
 use crate::napi::wrap::{unwrap, wrap};
@@ -138,17 +132,16 @@ fn reader(env: Env, args: &[JsValue]) -> JsResult<Shared<ReaderState>> {
 /// consistent snapshot into stagingDir. The reader carries `metadata`, `chunkSize`,
 /// `totalBytes` and `chunkCount`.
 fn reader_open(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    let db = database_at(env, args, 0)?;
     let options = arg(args, 1, "snapshot reader options")?;
     let staging_dir = staging_dir(env, options)?;
     let chunk_size = match env.get_optional_property(options, "chunkSize")? {
         Some(v) => env.get_u32(v, "chunkSize")? as usize,
         None => DEFAULT_CHUNK_SIZE,
     };
-    spawn(
+    db.run(
         env,
-        "vectorxlite:snapshotReaderOpen",
-        move || Ok(SnapshotReader::export(&engine, &staging_dir, chunk_size)?),
+        move |engine| Ok(SnapshotReader::export(engine, &staging_dir, chunk_size)?),
         |env, reader| {
             let metadata = convert::snapshot_metadata(env, reader.metadata())?;
             let sizes = [
@@ -230,7 +223,7 @@ fn reader_close(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
 // ---- writer ----
 
 enum WriterState {
-    Writing { engine: Arc<Engine>, writer: SnapshotWriter },
+    Writing(SnapshotWriter),
     /// `finish` ran (imported or not) or `abort` did; the staged file is gone.
     Ended,
 }
@@ -242,12 +235,13 @@ fn writer(env: Env, args: &[JsValue]) -> JsResult<Shared<WriterState>> {
 /// snapshotWriterOpen(db, { stagingDir }) → Promise<writer>: starts an import into db
 /// whose chunks are staged in stagingDir.
 fn writer_open(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
-    let engine = engine(env, args)?;
+    // Only checked here: the import itself runs on this database's worker at `finish`.
+    database_at(env, args, 0)?;
     let staging_dir = staging_dir(env, arg(args, 1, "snapshot writer options")?)?;
     spawn(
         env,
         "vectorxlite:snapshotWriterOpen",
-        move || Ok(SnapshotWriter::create(&staging_dir).map(|writer| WriterState::Writing { engine, writer })?),
+        move || Ok(SnapshotWriter::create(&staging_dir).map(WriterState::Writing)?),
         |env, state| wrap::<Shared<WriterState>>(env, Stream::new(state), &WRITER_TAG),
     )
 }
@@ -263,28 +257,32 @@ fn writer_write(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
         "vectorxlite:snapshotWriterWrite",
         claim,
         move |state| match state {
-            WriterState::Writing { writer, .. } => Ok(writer.append(data)?),
+            WriterState::Writing(writer) => Ok(writer.append(data)?),
             WriterState::Ended => Err(closed("writer")),
         },
         |env, ()| env.undefined(),
     )
 }
 
-/// snapshotWriterFinish(writer) → Promise<{ snapshotId, bytesRestored, filesRestored }>:
-/// verifies the complete stream and replaces the database with it, or rejects and changes
-/// nothing (SNAPSHOT_INVALID for an incomplete or damaged stream).
+/// snapshotWriterFinish(writer, db) → Promise<{ snapshotId, bytesRestored, filesRestored }>:
+/// verifies the complete stream and replaces the database with it, on the database's worker
+/// after the calls made before it, or rejects and changes nothing (SNAPSHOT_INVALID for an
+/// incomplete or damaged stream).
 fn writer_finish(env: Env, args: &[JsValue]) -> JsResult<JsValue> {
     let stream = writer(env, args)?;
+    let db = database_at(env, args, 1)?;
     let claim = stream.claim("snapshot writer")?;
-    spawn_claimed(
+    let state = Arc::clone(&claim.0);
+    db.run(
         env,
-        "vectorxlite:snapshotWriterFinish",
-        claim,
-        |state| match std::mem::replace(state, WriterState::Ended) {
-            WriterState::Writing { engine, writer } => Ok(writer.finish(&engine)?),
+        move |engine| match std::mem::replace(&mut *state.lock(), WriterState::Ended) {
+            WriterState::Writing(writer) => Ok(writer.finish(engine)?),
             WriterState::Ended => Err(closed("writer")),
         },
-        |env, summary| convert::import_summary(env, &summary),
+        move |env, summary| {
+            drop(claim);
+            convert::import_summary(env, &summary)
+        },
     )
 }
 
