@@ -2,6 +2,8 @@
  * What each replica holds after the run: every id any client tried to write, looked up on
  * that node alone (consistency NONE) in exact `rowid IN (...)` chunks, with its payload.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import type { StateDigestResponse } from '../../../cluster/server/admin-proto.js';
 import { ClusterMethods, ReadConsistency, type TestCluster, type TestNode } from '../helpers/cluster.js';
 import type { ReplicaState } from './checker.js';
@@ -10,6 +12,8 @@ import { COLLECTION, vectorOf, type Channels } from './workload.js';
 const CHUNK = 500;
 const READ_TIMEOUT_MS = 20_000;
 const SETTLE_ATTEMPTS = 3;
+const UNAVAILABLE_RETRIES = 20;
+const UNAVAILABLE_PAUSE_MS = 250;
 
 /**
  * Reads every replica once all applied the same committed entries, and again if an entry (an
@@ -29,22 +33,34 @@ async function readReplica(node: TestNode, ids: readonly number[], channels: Cha
   const state: ReplicaState = { node: node.id, ids: new Set(), corrupt: [], digest: digest.digest, appliedIndex: digest.appliedIndex };
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
-    const response = await channels.call(
-      node.clusterAddr,
-      ClusterMethods.search,
-      {
-        collectionName: COLLECTION,
-        vector: vectorOf(chunk[0]),
-        topK: chunk.length,
-        payloadSearchQuery: `SELECT n FROM ${COLLECTION} WHERE rowid IN (${chunk.join(', ')})`,
-        consistency: ReadConsistency.READ_CONSISTENCY_NONE,
-      },
-      READ_TIMEOUT_MS,
-    );
+    const request = {
+      collectionName: COLLECTION,
+      vector: vectorOf(chunk[0]),
+      topK: chunk.length,
+      payloadSearchQuery: `SELECT n FROM ${COLLECTION} WHERE rowid IN (${chunk.join(', ')})`,
+      consistency: ReadConsistency.READ_CONSISTENCY_NONE,
+    };
+    const response = await retryUnavailable(() => channels.call(node.clusterAddr, ClusterMethods.search, request, READ_TIMEOUT_MS));
     for (const hit of response.results) {
       state.ids.add(hit.rowid);
       if (hit.payload[0]?.value !== String(hit.rowid)) state.corrupt.push(hit.rowid);
     }
   }
   return state;
+}
+
+/**
+ * The node answered StateDigest just before, but this run's channel to it may still be in
+ * reconnect backoff from a restart during the faults, which fails a call at once with
+ * UNAVAILABLE (ECONNREFUSED from the old attempt). A read of settled data is safe to repeat.
+ */
+async function retryUnavailable<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if ((error as ServiceError).code !== status.UNAVAILABLE || attempt === UNAVAILABLE_RETRIES) throw error;
+      await sleep(UNAVAILABLE_PAUSE_MS);
+    }
+  }
 }
