@@ -1,9 +1,9 @@
 //! The addon's exports: one function per VectorXLite method (src/embedded/database.ts).
 //! Each reads its arguments on the JS thread and returns a Promise. `open` runs on the libuv
 //! thread pool and starts the database's worker thread (napi::worker), which runs every later
-//! call in call order. The database handle is a JS object owning the `Worker` and an
-//! `Arc<Engine>`; when it is collected, the worker finishes what was called and ends, and
-//! the engine closes once nothing holds it any more.
+//! call in call order. The database handle is a JS object owning the `Worker`, whose thread
+//! alone owns the engine; when the handle is collected, the worker finishes what was called,
+//! closes the engine and ends.
 
 use std::path::PathBuf;
 use std::sync::Arc;
