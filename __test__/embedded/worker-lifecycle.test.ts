@@ -195,3 +195,48 @@ console.log(JSON.stringify({ afterExit, count, rebuilds }));
   );
   t.deepEqual(JSON.parse(stdout.trim()), { afterExit: 0, count: 20, rebuilds: [] });
 });
+
+linuxTest('a worker_threads thread terminated with calls in flight: its database thread finishes them and ends, the process goes on and exits cleanly', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'terminated.db');
+  // Two large batches queued at once: the thread is terminated while the worker still runs
+  // them, so the env cleanup hook does not wait and the threadsafe function is finalized
+  // under a worker that posts afterwards (docs/addon.md, "Env teardown").
+  const body = await writeModule(
+    dir,
+    'thread-body.mts',
+    `import { parentPort } from 'node:worker_threads';
+import { VectorXLite } from API;
+const db = await VectorXLite.open(${JSON.stringify(file)});
+await db.createCollection({ name: 'c', dimension: 32 });
+const points = (from: number) => Array.from({ length: 10000 }, (_, i) => ({ id: from + i, vector: Array.from({ length: 32 }, (_, k) => Math.sin((from + i) * 7 + k)) }));
+db.insertBatch('c', points(0)).catch(() => {});
+db.insertBatch('c', points(10000)).catch(() => {});
+parentPort!.postMessage('queued');
+`,
+  );
+  const thread = await writeModule(
+    dir,
+    'thread.mjs',
+    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
+register();
+await import(${JSON.stringify(pathToFileURL(body).href)});
+`,
+  );
+  const { stdout } = await runChild(
+    dir,
+    `import { Worker } from 'node:worker_threads';
+import { VectorXLite } from API;
+${COUNT_WORKERS}
+const worker = new Worker(${JSON.stringify(thread)});
+await new Promise((resolve, reject) => worker.on('message', resolve).on('error', reject));
+await worker.terminate();
+const afterTerminate = await workersOnceAt(0);
+const db = await VectorXLite.open(${JSON.stringify(file)});
+const count = (await db.collectionInfo('c')).count;
+await db.close();
+console.log(JSON.stringify({ afterTerminate, count }));
+`,
+  );
+  t.deepEqual(JSON.parse(stdout.trim()), { afterTerminate: 0, count: 20000 });
+});
