@@ -36,6 +36,21 @@ async function writeModule(dir: string, name: string, source: string): Promise<s
 }
 
 /**
+ * Writes the entry module of a worker_threads thread that runs `body` (a .mts module): such
+ * a thread does not take --import tsx (Node 20), so the entry registers tsx itself.
+ */
+function writeThreadEntry(dir: string, body: string): Promise<string> {
+  return writeModule(
+    dir,
+    'thread.mjs',
+    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
+register();
+await import(${JSON.stringify(pathToFileURL(body).href)});
+`,
+  );
+}
+
+/**
  * Counts this process's database worker threads (named by crates/node/src/database.rs). A
  * thread names itself once it runs and ends shortly after its last job, so the count is
  * polled until it is the expected one, 200 tries at most.
@@ -170,15 +185,7 @@ await db.createCollection({ name: 'c', dimension: 2 });
 await db.insertBatch('c', Array.from({ length: 20 }, (_, id) => ({ id, vector: [id, 1] })));
 `,
   );
-  // A worker_threads thread does not take --import tsx (Node 20): it registers tsx itself.
-  const thread = await writeModule(
-    dir,
-    'thread.mjs',
-    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
-register();
-await import(${JSON.stringify(pathToFileURL(body).href)});
-`,
-  );
+  const thread = await writeThreadEntry(dir, body);
   const { stdout } = await runChild(
     dir,
     `import { Worker } from 'node:worker_threads';
@@ -215,14 +222,7 @@ db.insertBatch('c', points(10000)).catch(() => {});
 parentPort!.postMessage('queued');
 `,
   );
-  const thread = await writeModule(
-    dir,
-    'thread.mjs',
-    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
-register();
-await import(${JSON.stringify(pathToFileURL(body).href)});
-`,
-  );
+  const thread = await writeThreadEntry(dir, body);
   const { stdout } = await runChild(
     dir,
     `import { Worker } from 'node:worker_threads';
