@@ -152,6 +152,7 @@ export class SimCluster {
     const transport = this.network.transport(id);
     this.checker.onRestart(id);
     node.disk.disarm();
+    node.disk.powerCycle();
     const driver = await RaftDriver.open<KvResult>({
       id,
       random: this.raftRandom.fork(),

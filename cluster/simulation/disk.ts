@@ -4,6 +4,10 @@
  * strike in the middle of a later write: the write fails (an append may leave a prefix of its
  * batch, like a torn tail a real store truncates to), and the driver stops as on a real I/O
  * failure.
+ *
+ * The hard state is written like DurableHardStateStore writes it: a save that changes the
+ * term or the vote is fsynced (with every save before it), one that only moves the commit
+ * index is not, so a power cut may take those back (powerCycle).
  */
 import type { RaftStores } from '../consensus/driver.js';
 import type { HardState, LogEntry, Snapshot } from '../consensus/types.js';
@@ -26,6 +30,8 @@ export class SimDisk {
   readonly hardState = new MemoryHardStateStore();
   readonly snapshots = new MemorySnapshotStore();
   private writesUntilCrash: number | null = null;
+  /** The last hard state fsynced; later commit-only saves are lost at a power cut. */
+  private syncedHardState: HardState | null = null;
 
   constructor(
     private readonly random: SeededRandom,
@@ -39,6 +45,11 @@ export class SimDisk {
 
   disarm(): void {
     this.writesUntilCrash = null;
+  }
+
+  /** The node lost power: the commit-only hard state saves since the last fsync may be gone. */
+  powerCycle(): void {
+    if (this.syncedHardState !== null && this.random.int(2) === 0) this.hardState.save(this.syncedHardState);
   }
 
   stores(): RaftStores {
@@ -65,7 +76,11 @@ export class SimDisk {
     const hardStateStore: HardStateStore = {
       load: () => hardState.load(),
       save(state: HardState) {
-        disk.write(() => hardState.save(state));
+        disk.write(() => {
+          hardState.save(state);
+          const synced = disk.syncedHardState;
+          if (synced === null || synced.term !== state.term || synced.vote !== state.vote) disk.syncedHardState = { ...state };
+        });
       },
       close: () => undefined,
     };
