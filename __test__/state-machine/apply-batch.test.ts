@@ -7,7 +7,8 @@ import { applyAll, DIMENSION, LogBuilder, openEngineSm, SCHEMA, standardLog, vec
 /**
  * Concurrent clients' single inserts, as a leader commits them together, mixed with what must
  * break a combined insert: refusals inside a run, a retry the dedup table answers, a client's
- * second write, another collection, and a run longer than one combined call.
+ * second write, another collection, a run longer than one combined call, and an entry that
+ * does not decode.
  */
 function concurrentInserts(): LogBuilder {
   const log = new LogBuilder();
@@ -34,6 +35,8 @@ function concurrentInserts(): LogBuilder {
   for (let id = 100; id < 200; id++) insert(`v${id}`, id); // longer than one combined call
   log.command('admin', { type: 'delete', collection: 'docs', id: 5 });
   for (let id = 200; id < 205; id++) insert(`u${id}`, id);
+  log.raw(new Uint8Array([0x56, 0x58, 0x43, 1, 2, 0, 0])); // an undecodable entry between two runs
+  for (let id = 205; id < 210; id++) insert(`u${id}`, id);
   return log;
 }
 
