@@ -189,9 +189,12 @@ export class RaftNode {
     return this.stateMachine.engine;
   }
 
-  /** A hash of the replicated data, equal on nodes that applied the same entries. */
-  digest(): Promise<string> {
-    return this.stateMachine.digest();
+  /**
+   * A hash of the replicated data, equal on nodes that applied the same entries, with the
+   * index of the last entry it covers: both are read between two applies (as captureState).
+   */
+  digest(): Promise<{ digest: string; appliedIndex: number }> {
+    return this.exclusive(async () => ({ digest: await this.stateMachine.digest(), appliedIndex: await this.stateMachine.appliedIndex() }));
   }
 
   /**
