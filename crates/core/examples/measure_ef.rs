@@ -4,17 +4,23 @@
 //!
 //!   cargo run --release -p vectorxlite-core --example measure_ef [vectorlite.so]
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use vectorxlite_core::*;
 
+mod common;
+
 fn main() -> Result<()> {
-    let lib = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../node_modules/@1yefuwang1/vectorlite-linux-x64/src/vectorlite.so")
-    });
-    let db = Engine::open(":memory:", OpenOptions { vectorlite_path: lib, default_ef: None, progress: None, durable: true })?;
+    let lib = common::vectorlite_path(std::env::args().nth(1));
+    let db = Engine::open(
+        ":memory:",
+        OpenOptions {
+            vectorlite_path: lib,
+            default_ef: None,
+            progress: None,
+            durable: true,
+        },
+    )?;
     let (n, dim, queries, k) = (10_000i64, 64usize, 200, 10usize);
     db.create_collection(&CollectionConfig {
         name: "m".into(),
@@ -25,24 +31,21 @@ fn main() -> Result<()> {
         m: None,
         ef_construction: None,
     })?;
-    // Same xorshift64* stream as the tests' Rng, uniform in [-1, 1).
-    let mut state = 2u64.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut unit = move || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        ((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    };
-    let points: Vec<Vec<f32>> = (0..n).map(|_| (0..dim).map(|_| unit()).collect()).collect();
+    let mut random = common::Uniform::new(2);
+    let points = random.vectors(n as usize, dim);
     let batch: Vec<NewPoint> = points
         .iter()
         .enumerate()
-        .map(|(i, v)| NewPoint { id: i as i64, vector: v.clone(), payload_insert_query: None })
+        .map(|(i, v)| NewPoint {
+            id: i as i64,
+            vector: v.clone(),
+            payload_insert_query: None,
+        })
         .collect();
     let t = Instant::now();
     db.insert_batch("m", &batch)?;
     println!("inserted {n} vectors in {:.2}s", t.elapsed().as_secs_f64());
-    let qs: Vec<Vec<f32>> = (0..queries).map(|_| (0..dim).map(|_| unit()).collect()).collect();
+    let qs = random.vectors(queries, dim);
     let truth: Vec<Vec<i64>> = qs
         .iter()
         .map(|q| {
