@@ -83,20 +83,14 @@ export async function runClient(client: number, random: SeededRandom, o: Workloa
 async function write(client: number, node: TestNode, o: WorkloadOptions, invalid?: WriteOp['invalid']): Promise<Outcome> {
   const id = o.nextId();
   const op: WriteOp = { kind: 'write', client, id, invalid, node: node.id, invokedAt: o.history.now(), completedAt: 0, outcome: 'ok' };
-  try {
+  return perform(op, o, async () => {
     await o.channels.call(node.clusterAddr, ClusterMethods.insert, {
       collectionName: COLLECTION,
       id,
       vector: invalid === 'dimension' ? vectorOf(id).slice(1) : vectorOf(id),
       payloadInsertQuery: payloadOf(id, client, invalid === 'constraint' ? 'NULL' : id),
     });
-  } catch (error) {
-    op.outcome = outcomeOf(error as ServiceError);
-    op.error = `${(error as ServiceError).code} ${(error as ServiceError).details}`;
-  }
-  op.completedAt = o.history.now();
-  o.history.record(op);
-  return op.outcome;
+  });
 }
 
 async function read(client: number, node: TestNode, random: SeededRandom, o: WorkloadOptions): Promise<Outcome> {
@@ -105,7 +99,7 @@ async function read(client: number, node: TestNode, random: SeededRandom, o: Wor
   for (let i = 0; i < READ_SAMPLE; i++) expected.add(random.pick(acked));
   const ids = [...expected];
   const op: ReadOp = { kind: 'read', client, node: node.id, expected: ids, invokedAt: o.history.now(), completedAt: 0, outcome: 'ok' };
-  try {
+  return perform(op, o, async () => {
     const response = await o.channels.call(node.clusterAddr, ClusterMethods.search, {
       collectionName: COLLECTION,
       vector: vectorOf(ids[0]),
@@ -114,6 +108,13 @@ async function read(client: number, node: TestNode, random: SeededRandom, o: Wor
       consistency: ReadConsistency.READ_CONSISTENCY_LINEARIZABLE,
     });
     op.seen = response.results.map((r) => r.rowid);
+  });
+}
+
+/** Runs `call` for `op`, then records the op with its outcome (the call's failure, if any) and completion time. */
+async function perform(op: WriteOp | ReadOp, o: WorkloadOptions, call: () => Promise<void>): Promise<Outcome> {
+  try {
+    await call();
   } catch (error) {
     op.outcome = outcomeOf(error as ServiceError);
     op.error = `${(error as ServiceError).code} ${(error as ServiceError).details}`;
